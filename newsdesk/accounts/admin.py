@@ -1,0 +1,8 @@
+"""Admin for users."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from newsdesk.accounts.models import User
+
+admin.site.register(User, UserAdmin)

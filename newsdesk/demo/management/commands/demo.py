@@ -1,0 +1,29 @@
+"""`newsdesk demo`: build the demo sources, ingest them through the pipeline, create an admin."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from rich.console import Console
+
+from newsdesk.demo.services import demo_admin_ensure, demo_sources_register
+from newsdesk.sources.management.commands.ingest import summary_table
+from newsdesk.sources.services import source_ingest
+
+
+class Command(BaseCommand):
+    help = "Register the demo sources (local feeds of the bundled corpus) and ingest them."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(file=self.stdout, highlight=False)
+        sources = demo_sources_register()
+        reports = [source_ingest(source=source) for source in sources]
+        console.print(summary_table(reports))
+        username, password = demo_admin_ensure()
+        port = os.environ.get("PORT", "8000")
+        console.print(
+            f"Admin login: user [bold]{username}[/bold], password [bold]{password}[/bold] "
+            f"at http://127.0.0.1:{port}/admin/"
+        )

@@ -1,0 +1,50 @@
+"""Admin for articles, stories, entities and mentions."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from newsdesk.news.models import Article, Entity, EntityAlias, Mention, Story
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin[Article]):
+    list_display = ("title", "source", "language", "published_at", "fetched_at")
+    list_filter = ("language", "source")
+    search_fields = ("title", "canonical_url", "byline")
+    date_hierarchy = "published_at"
+    raw_id_fields = ("story",)
+    list_select_related = ("source",)
+    readonly_fields = ("content_hash", "feed_fingerprint", "fetched_at", "updated_at")
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin[Story]):
+    list_display = ("title", "created_at", "updated_at")
+    search_fields = ("title",)
+    raw_id_fields = ("canonical_article",)
+
+
+class EntityAliasInline(admin.TabularInline[EntityAlias, Entity]):
+    model = EntityAlias
+    fields = ("name", "language")
+    extra = 1
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin[Entity]):
+    list_display = ("name_en", "name_ru", "kind", "merged_into")
+    list_filter = ("kind",)
+    search_fields = ("name_en", "name_ru", "aliases__name")
+    prepopulated_fields = {"slug": ("name_en",)}
+    raw_id_fields = ("merged_into",)
+    inlines = [EntityAliasInline]
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin[Mention]):
+    list_display = ("surface", "entity", "article", "language", "start", "end")
+    list_filter = ("language", "entity__kind")
+    search_fields = ("surface",)
+    raw_id_fields = ("article", "entity")
+    list_select_related = ("entity", "article")

@@ -1,0 +1,12 @@
+"""Reader-facing URLs."""
+
+from django.urls import path
+
+from newsdesk.news import views
+
+app_name = "news"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("articles/<int:pk>/", views.article_detail, name="article"),
+]

@@ -1,0 +1,1 @@
+"""Pure pipeline stages (no Django): fetch → feeds → extract. Typed functions over plain data."""

@@ -1,0 +1,65 @@
+"""`newsdesk ingest`: fetch every enabled source that is due and store its articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.table import Table
+
+from newsdesk.sources.models import Source
+from newsdesk.sources.services import SourceReport, source_ingest, sources_due
+
+
+class Command(BaseCommand):
+    help = "Fetch enabled sources that are due (or those named) and upsert their articles."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--all", action="store_true", help="fetch every enabled source, due or not"
+        )
+        parser.add_argument(
+            "--source", action="append", default=[], metavar="SLUG", help="only this source"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["source"]:
+            sources = list(Source.objects.filter(slug__in=options["source"]))
+            missing = set(options["source"]) - {s.slug for s in sources}
+            if missing:
+                raise CommandError(f"no source with slug {', '.join(sorted(missing))}")
+        elif options["all"]:
+            sources = list(Source.objects.filter(enabled=True))
+        else:
+            sources = sources_due()
+        console = Console(file=self.stdout, highlight=False)
+        reports: list[SourceReport] = []
+        with console.status("") as status:
+            for index, source in enumerate(sources, 1):
+                status.update(f"[{index}/{len(sources)}] {source.name}")
+                reports.append(source_ingest(source=source))
+        console.print(summary_table(reports))
+        if not sources:
+            console.print("No source is due. Use --all to fetch every enabled source.")
+
+
+def summary_table(reports: list[SourceReport]) -> Table:
+    """One row per source: new, updated, unchanged, failed, and the reasons of failures."""
+    table = Table(title="Ingest summary")
+    for column in ("source", "new", "updated", "unchanged", "failed"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    table.add_column("reason", overflow="fold")
+    for report in reports:
+        reason = "not modified" if report.not_modified else "; ".join(report.errors[:3])
+        if len(report.errors) > 3:
+            reason += f" (+{len(report.errors) - 3} more)"
+        table.add_row(
+            report.source,
+            str(report.new),
+            str(report.updated),
+            str(report.unchanged),
+            str(report.failed),
+            reason,
+        )
+    return table

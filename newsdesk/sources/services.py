@@ -1,0 +1,301 @@
+"""Ingestion services: fetch a source, extract its items and upsert them as articles."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from newsdesk.news.models import Article
+from newsdesk.pipeline.extract import (
+    Extracted,
+    ExtractError,
+    extract_article,
+    paragraphs_from_html,
+)
+from newsdesk.pipeline.feeds import FeedError, FeedItem, parse_feed
+from newsdesk.pipeline.fetch import FetchError, FetchPolicy, fetch_url
+from newsdesk.sources.models import IngestFailure, Source
+
+logger = logging.getLogger(__name__)
+
+# After N consecutive failures a source waits 2**N times its interval, at most a day.
+MAX_BACKOFF = timedelta(days=1)
+# Lead images we keep a copy of: raster formats only (an SVG could carry script).
+IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": ".png",
+    b"\xff\xd8\xff": ".jpg",
+    b"GIF87a": ".gif",
+    b"GIF89a": ".gif",
+    b"RIFF": ".webp",
+}
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """What one source's ingestion did."""
+
+    source: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    not_modified: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def fetch_policy() -> FetchPolicy:
+    """The fetch policy configured in settings."""
+    return FetchPolicy(
+        allow=tuple(settings.NEWSDESK_FETCH_ALLOW),
+        file_roots=tuple(settings.NEWSDESK_FILE_ROOTS),
+        max_bytes=settings.NEWSDESK_FETCH_MAX_BYTES,
+        timeout=settings.NEWSDESK_FETCH_TIMEOUT,
+        deadline=settings.NEWSDESK_FETCH_TIMEOUT * 3,
+        user_agent=settings.NEWSDESK_USER_AGENT,
+    )
+
+
+def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> SourceReport:
+    """Fetch one source's feed and upsert its items; failures are recorded, never raised."""
+    policy = policy or fetch_policy()
+    report = SourceReport(source=source.name)
+    now = timezone.now()
+    source.last_fetch_at = now
+    try:
+        result = fetch_url(
+            source.url, policy=policy, etag=source.etag, last_modified=source.last_modified
+        )
+        if result.not_modified:
+            report.not_modified = True
+            _source_succeeded(source, now=now)
+            return report
+        feed = parse_feed(result.content, url=result.url)
+    except (FetchError, FeedError) as exc:
+        stage = (
+            IngestFailure.Stage.FETCH if isinstance(exc, FetchError) else IngestFailure.Stage.PARSE
+        )
+        _record_failure(source, url=source.url, stage=stage, message=str(exc), report=report)
+        report.failed = 1
+        _source_failed(source, now=now, message=str(exc))
+        return report
+
+    known = dict(
+        Article.objects.filter(
+            source=source, link__in=[i.link for i in feed.items if i.link]
+        ).values_list("link", "feed_fingerprint")
+    )
+    for item in feed.items:
+        if not item.link:
+            _record_failure(
+                source,
+                url=source.url,
+                stage=IngestFailure.Stage.PARSE,
+                message=f"feed item without a link: {item.title[:100]!r}",
+                report=report,
+            )
+            report.failed += 1
+            continue
+        fingerprint = item.fingerprint()
+        if known.get(item.link) == fingerprint:
+            report.unchanged += 1
+            continue
+        report.count(_item_ingest(source=source, item=item, policy=policy, report=report))
+
+    # Validators are kept only after every item is stored: after a crash or a failed item the
+    # next run must see the whole feed again rather than a 304.
+    if report.failed == 0:
+        source.etag = result.etag
+        source.last_modified = result.last_modified
+    _source_succeeded(source, now=now)
+    return report
+
+
+def _item_ingest(
+    *, source: Source, item: FeedItem, policy: FetchPolicy, report: SourceReport
+) -> str:
+    """Extract one feed item (from the feed or its page) and store it; returns the outcome."""
+    stage = IngestFailure.Stage.EXTRACT
+    try:
+        if _has_full_text(item):
+            extracted = _extracted_from_feed(item)
+        else:
+            stage = IngestFailure.Stage.FETCH
+            page = fetch_url(item.link, policy=policy)
+            stage = IngestFailure.Stage.EXTRACT
+            extracted = extract_article(page.content, url=page.url)
+            _fill_from_feed(extracted, item)
+        stage = IngestFailure.Stage.STORE
+        article, outcome = article_upsert(
+            source=source, link=item.link, extracted=extracted, feed_fingerprint=item.fingerprint()
+        )
+        if outcome != "unchanged" and extracted.image_url and not article.image_file:
+            article_image_cache(article=article, policy=policy)
+        return outcome
+    except (FetchError, ExtractError) as exc:
+        _record_failure(source, url=item.link, stage=stage, message=str(exc), report=report)
+    except Exception as exc:  # one bad item must not stop the run; it is recorded
+        logger.exception("ingest of %s failed", item.link)
+        _record_failure(
+            source,
+            url=item.link,
+            stage=stage,
+            message=f"{type(exc).__name__}: {exc}",
+            report=report,
+        )
+    return "failed"
+
+
+def _has_full_text(item: FeedItem) -> bool:
+    """A feed carries the full text when its content is clearly longer than a summary."""
+    return bool(item.content_html) and len(_strip_tags(item.content_html)) > 2 * len(
+        _strip_tags(item.summary)
+    )
+
+
+def _extracted_from_feed(item: FeedItem) -> Extracted:
+    paragraphs = paragraphs_from_html(item.content_html)
+    if not paragraphs:
+        raise ExtractError("the feed item's content holds no text")
+    lead = ""
+    summary = _strip_tags(item.summary)
+    if paragraphs and summary and paragraphs[0].text.startswith(summary.rstrip(". …")):
+        lead = paragraphs.pop(0).text
+    canonical = item.guid if item.guid.startswith(("http://", "https://")) else item.link
+    return Extracted(
+        url=canonical,
+        title=item.title,
+        lead=lead,
+        paragraphs=paragraphs or [],
+        authors=item.authors,
+        byline=", ".join(item.authors),
+        published=item.published,
+        image_url=item.image_url,
+    )
+
+
+def _fill_from_feed(extracted: Extracted, item: FeedItem) -> None:
+    """Where the page is silent, the feed's title, time, authors and image stand."""
+    extracted.title = extracted.title or item.title
+    extracted.published = extracted.published or item.published
+    if not extracted.authors and item.authors:
+        extracted.authors = item.authors
+        extracted.byline = extracted.byline or ", ".join(item.authors)
+    extracted.image_url = extracted.image_url or item.image_url
+
+
+def content_hash(*, title: str, text: str) -> str:
+    """Hash of the normalized title and text: equal for texts that differ only in spacing/case."""
+    normalized = re.sub(r"\s+", " ", f"{title}\n{text}").strip().casefold()
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def article_upsert(
+    *, source: Source, link: str, extracted: Extracted, feed_fingerprint: str
+) -> tuple[Article, str]:
+    """Create or update the article at its canonical URL; returns it and new/updated/unchanged."""
+    digest = content_hash(title=extracted.title, text=extracted.text)
+    fields = {
+        "source": source,
+        "link": link,
+        "language": extracted.language or source.language,
+        "title": extracted.title[:1000],
+        "lead": extracted.lead,
+        "paragraphs": [p.as_dict() for p in extracted.paragraphs],
+        "authors": extracted.authors,
+        "byline": extracted.byline[:500],
+        "published_at": extracted.published,
+        "image_url": extracted.image_url[:2000],
+        "image_alt": extracted.image_alt[:1000],
+        "image_credit": extracted.image_credit[:500],
+        "rights_holder": source.rights_holder,
+        "rights_statement": source.rights_statement,
+        "license_name": source.license_name,
+        "license_url": source.license_url,
+        "content_hash": digest,
+        "feed_fingerprint": feed_fingerprint,
+    }
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                article = (
+                    Article.objects.select_for_update().filter(canonical_url=extracted.url).first()
+                ) or Article.objects.select_for_update().filter(source=source, link=link).first()
+                if article is None:
+                    article = Article.objects.create(
+                        canonical_url=extracted.url, fetched_at=timezone.now(), **fields
+                    )
+                    return article, "new"
+                changed = article.content_hash != digest
+                for name, value in fields.items():
+                    setattr(article, name, value)
+                article.fetched_at = timezone.now()
+                article.save()
+                return article, "updated" if changed else "unchanged"
+        except IntegrityError:
+            # Another process stored the same canonical URL meanwhile: update that row.
+            continue
+    raise IntegrityError(f"could not store {extracted.url}")
+
+
+def article_image_cache(*, article: Article, policy: FetchPolicy) -> None:
+    """Keep a local copy of the lead image so readers' browsers never call the origin."""
+    try:
+        result = fetch_url(article.image_url, policy=policy)
+    except FetchError as exc:
+        logger.warning("lead image of article %s not cached: %s", article.pk, exc)
+        return
+    data = result.content
+    suffix = next((s for sig, s in IMAGE_SIGNATURES.items() if data.startswith(sig)), None)
+    if suffix is None or len(data) > MAX_IMAGE_BYTES:
+        logger.warning("lead image of article %s is not a PNG, JPEG, GIF or WebP", article.pk)
+        return
+    name = hashlib.sha256(data).hexdigest()[:32] + suffix
+    article.image_file.save(name, ContentFile(data), save=False)
+    Article.objects.filter(pk=article.pk).update(image_file=article.image_file.name)
+
+
+def sources_due(*, now: datetime | None = None) -> list[Source]:
+    """Enabled sources whose next fetch time has come, oldest first."""
+    now = now or timezone.now()
+    due = Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now)
+    return list(Source.objects.filter(due, enabled=True).order_by("next_fetch_at", "id"))
+
+
+def _record_failure(
+    source: Source, *, url: str, stage: str, message: str, report: SourceReport
+) -> None:
+    report.errors.append(f"{stage}: {message}" + (f" ({url})" if url != source.url else ""))
+    IngestFailure.objects.create(source=source, url=url[:2000], stage=stage, message=message)
+
+
+def _source_succeeded(source: Source, *, now: datetime) -> None:
+    source.last_success_at = now
+    source.consecutive_failures = 0
+    source.next_fetch_at = now + source.fetch_interval
+    source.save()
+
+
+def _source_failed(source: Source, *, now: datetime, message: str) -> None:
+    source.last_error = message
+    source.last_error_at = now
+    source.consecutive_failures += 1
+    backoff = min(source.fetch_interval * 2 ** min(source.consecutive_failures, 10), MAX_BACKOFF)
+    source.next_fetch_at = now + backoff
+    source.save()
+
+
+def _strip_tags(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

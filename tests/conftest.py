@@ -1,0 +1,33 @@
+"""Shared fixtures: a loopback HTTP server and fetch settings that allow it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.loopback import LoopbackServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def http_server() -> Iterator[LoopbackServer]:
+    """A real HTTP server on 127.0.0.1 serving the routes a test adds."""
+    with LoopbackServer() as server:
+        yield server
+
+
+@pytest.fixture
+def allow_loopback(settings: pytest.FixtureRequest) -> None:
+    """Let the fetcher reach 127.0.0.1, as an operator would allow-list it."""
+    settings.NEWSDESK_FETCH_ALLOW = ["127.0.0.1", "::1", "localhost"]  # type: ignore[attr-defined]
+
+
+def require_service(name: str, reason: str) -> None:
+    """Skip on a laptop without the service; in CI (CI=true) a missing service is a failure."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{name} is required in CI: {reason}")
+    pytest.skip(f"{name} not available: {reason}")
