@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from tests.loopback import LoopbackServer
 
@@ -21,9 +22,9 @@ def http_server() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture
-def allow_loopback(settings: pytest.FixtureRequest) -> None:
+def allow_loopback(settings: Settings) -> None:
     """Let the fetcher reach 127.0.0.1, as an operator would allow-list it."""
-    settings.NEWSDESK_FETCH_ALLOW = ["127.0.0.1", "::1", "localhost"]  # type: ignore[attr-defined]
+    settings.NEWSDESK_FETCH_ALLOW = ["127.0.0.1", "::1", "localhost"]
 
 
 def require_service(name: str, reason: str) -> None:

@@ -148,10 +148,8 @@ def paragraphs_from_html(html: str) -> list[Paragraph]:
             continue
         if node.tag.startswith("h"):
             role = "heading"
-        elif (
-            node.tag == "blockquote"
-            or (node.getparent() is not None
-            and node.getparent().tag == "blockquote")
+        elif node.tag == "blockquote" or (
+            node.getparent() is not None and node.getparent().tag == "blockquote"
         ):
             role = "quote"
         elif _all_bold(node):

@@ -57,7 +57,10 @@ def fetch_url(
     last_modified: str = "",
 ) -> FetchResult:
     """Fetch an http(s):// or file:// URL under the policy; conditional when given validators."""
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:
+        raise FetchError(f"malformed URL {url!r}: {exc}") from exc
     if scheme == "file":
         return _fetch_file(url, policy=policy, last_modified=last_modified)
     if scheme not in {"http", "https"}:
@@ -114,6 +117,9 @@ def _fetch_http(url: str, *, policy: FetchPolicy, etag: str, last_modified: str)
         for _hop in range(policy.max_redirects + 1):
             if url in seen:
                 raise FetchError(f"redirect loop at {url}")
+            # The deadline covers the whole chain, not only the final body.
+            if time.monotonic() - started > policy.deadline:
+                raise FetchError(f"took longer than the {policy.deadline:g} s deadline")
             seen.add(url)
             parts = urlsplit(url)
             if parts.scheme not in {"http", "https"}:
@@ -121,7 +127,8 @@ def _fetch_http(url: str, *, policy: FetchPolicy, etag: str, last_modified: str)
             check_address_allowed(parts.hostname or "", allow=policy.allow)
             try:
                 with client.stream("GET", url, headers=headers) as response:
-                    if response.is_redirect:
+                    # httpx's is_redirect is true for every 3xx, 304 included.
+                    if response.status_code in _REDIRECTS:
                         location = response.headers.get("location", "")
                         if not location:
                             raise FetchError(f"HTTP {response.status_code} without Location")
@@ -129,7 +136,8 @@ def _fetch_http(url: str, *, policy: FetchPolicy, etag: str, last_modified: str)
                         continue
                     if response.status_code == 304:
                         return _result(url, response, b"")
-                    if response.status_code >= 400:
+                    # Redirects and 304 were handled above; other 3xx carry no feed.
+                    if response.status_code >= 300:
                         raise FetchError(f"HTTP {response.status_code} from {url}")
                     body = _read_capped(response, policy=policy, started=started)
                     return _result(url, response, body)
@@ -137,7 +145,13 @@ def _fetch_http(url: str, *, policy: FetchPolicy, etag: str, last_modified: str)
                 raise FetchError(f"timed out fetching {url}") from exc
             except httpx.HTTPError as exc:
                 raise FetchError(f"cannot fetch {url}: {exc}") from exc
+            except (httpx.InvalidURL, ValueError) as exc:
+                # A bad port, a stray control character or a broken Location header.
+                raise FetchError(f"malformed URL {url!r}: {exc}") from exc
     raise FetchError(f"more than {policy.max_redirects} redirects from {url}")
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _read_capped(response: httpx.Response, *, policy: FetchPolicy, started: float) -> bytes:
@@ -174,8 +188,13 @@ def _fetch_file(url: str, *, policy: FetchPolicy, last_modified: str) -> FetchRe
     parts = urlsplit(url)
     if parts.netloc not in {"", "localhost"}:
         raise FetchError(f"file URL with a remote host is not supported: {url}")
-    path = Path(url2pathname(unquote(parts.path))).resolve()
-    if not any(path.is_relative_to(root) for root in policy.file_roots):
+    raw = Path(url2pathname(unquote(parts.path)))
+    # A relative path would be read against the worker's current directory.
+    if not raw.is_absolute() or "\x00" in str(raw):
+        raise FetchError(f"file URL needs an absolute path: {url!r}")
+    path = raw.resolve()
+    # Roots are resolved too, so a root given through a symlink still holds its own files.
+    if not any(path.is_relative_to(Path(root).resolve()) for root in policy.file_roots):
         raise FetchError(f"refusing to read {path}: it is outside the allowed file roots")
     try:
         stat = path.stat()

@@ -8,7 +8,7 @@ from newsdesk.sources.models import Source
 from newsdesk.sources.services import source_ingest, sources_due
 
 
-@shared_task(name="sources.ingest_source")
+@shared_task(name="sources.ingest_source")  # type: ignore[untyped-decorator]
 def source_ingest_task(source_id: int) -> dict[str, int]:
     """Ingest one source by id; returns its counts."""
     source = Source.objects.filter(pk=source_id, enabled=True).first()
@@ -23,7 +23,7 @@ def source_ingest_task(source_id: int) -> dict[str, int]:
     }
 
 
-@shared_task(name="sources.enqueue_due")
+@shared_task(name="sources.enqueue_due")  # type: ignore[untyped-decorator]
 def sources_enqueue_due_task() -> int:
     """Enqueue an ingest task for every source that is due; returns how many."""
     due = sources_due()

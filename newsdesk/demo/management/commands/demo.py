@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand
 from rich.console import Console
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     help = "Register the demo sources (local feeds of the bundled corpus) and ingest them."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
         sources = demo_sources_register()
         reports = [source_ingest(source=source) for source in sources]
         console.print(summary_table(reports))

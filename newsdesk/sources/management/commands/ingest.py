@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             sources = list(Source.objects.filter(enabled=True))
         else:
             sources = sources_due()
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
         reports: list[SourceReport] = []
         with console.status("") as status:
             for index, source in enumerate(sources, 1):

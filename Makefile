@@ -1,0 +1,38 @@
+# newsdesk: `make demo` starts the demo site, `make test` runs the whole test suite.
+# Both set up their own virtual environment in .venv from pinned versions (constraints.txt).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export NEWSDESK_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install demo serve test lint format bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/newsdesk migrate --noinput
+	$(BIN)/newsdesk demo
+	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	NEWSDESK_DEBUG=1 $(BIN)/newsdesk runserver --noreload 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy newsdesk
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
