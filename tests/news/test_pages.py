@@ -328,3 +328,16 @@ def test_article_page_renders_in_the_russian_interface(client, interview):
 
     assert response.status_code == 200
     assert parse(response).get("lang") == "ru"
+    # The interface strings are translated, not just the lang attribute switched.
+    html = response.content.decode()
+    assert "Источник и права" in html
+    assert "Source and rights" not in html
+    assert "Источник изображения: " in html
+
+
+def test_home_page_speaks_russian_to_a_browser_that_asks_for_it(client, interview):
+    response = client.get(reverse("news:home"), HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9")
+
+    html = response.content.decode()
+    assert "Последние новости" in html
+    assert "Перейти к содержанию" in html
