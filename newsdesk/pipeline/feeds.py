@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
+import lxml.html
 
 
 class FeedError(Exception):
@@ -49,10 +53,17 @@ def parse_feed(content: bytes, *, url: str = "") -> ParsedFeed:
     """Parse feed bytes; raise FeedError when they hold no feed."""
     if not content.strip():
         raise FeedError("empty response: no feed")
-    parsed = feedparser.parse(content, response_headers={"content-location": url})
+    # A stream, because feedparser opens bytes that name a local file; and an XML content
+    # type, because without one feedparser decodes undeclared encodings as ISO-8859-1
+    # whenever the strict parser gives up (an &laquo; is enough) instead of XML's UTF-8.
+    parsed = feedparser.parse(
+        io.BytesIO(content),
+        response_headers={"content-location": url, "content-type": "application/xml"},
+    )
     if not parsed.entries and not parsed.feed.get("title"):
         reason = parsed.get("bozo_exception")
-        detail = f": {str(reason).splitlines()[0]}" if reason else ""
+        lines = str(reason).splitlines() if reason else []
+        detail = f": {lines[0]}" if lines else ""
         raise FeedError(f"not a readable feed{detail}")
     items = [_item(entry) for entry in parsed.entries]
     return ParsedFeed(
@@ -74,8 +85,8 @@ def _item(entry: Any) -> FeedItem:
         # feedparser drops the empty host of file:///path; put it back.
         link = "file:///" + link.removeprefix("file://")
     return FeedItem(
-        link=link,
-        title=str(entry.get("title", "")).strip(),
+        link=link if _link_scheme(link) in _LINK_SCHEMES else "",
+        title=_plain_title(entry),
         published=_entry_time(entry),
         authors=[str(a.get("name", "")).strip() for a in entry.get("authors", []) if a.get("name")],
         summary=str(entry.get("summary", "")).strip(),
@@ -83,6 +94,28 @@ def _item(entry: Any) -> FeedItem:
         image_url=_entry_image(entry),
         guid=str(entry.get("id", "")),
     )
+
+
+_LINK_SCHEMES = frozenset({"", "http", "https", "file"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _link_scheme(link: str) -> str | None:
+    """The link's scheme; None when it is malformed. javascript: or data: links are dropped."""
+    try:
+        return urlsplit(link).scheme.lower()
+    except ValueError:
+        return None
+
+
+def _plain_title(entry: Any) -> str:
+    """The entry's title as plain text; feedparser keeps markup when the title looks like HTML."""
+    # Control characters have no place in a title, and lxml refuses them.
+    title = _CONTROL.sub("", str(entry.get("title", ""))).strip()
+    detail = entry.get("title_detail") or {}
+    if title and detail.get("type") in {"text/html", "application/xhtml+xml"}:
+        title = lxml.html.fragment_fromstring(title, create_parent="span").text_content()
+    return " ".join(title.split())
 
 
 def _entry_time(entry: Any) -> datetime | None:
