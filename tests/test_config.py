@@ -96,7 +96,8 @@ def test_two_processes_write_the_sqlite_database_at_the_same_time(tmp_path: Path
     script = (
         "from newsdesk.sources.models import Source\n"
         "for i in range(150):\n"
-        "    Source.objects.create(name='s', slug=TAG + str(i), url='http://x.example/' + TAG + str(i))\n"
+        "    slug = TAG + str(i)\n"
+        "    Source.objects.create(name='s', slug=slug, url='http://x.example/' + slug)\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
     env["NEWSDESK_DATA_DIR"] = str(tmp_path)
