@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from pathlib import Path
 
@@ -44,6 +45,11 @@ def test_demo_ingests_every_corpus_article_and_serves_the_seed_interview(
     status, home = get(live_server.url + "/")
     assert status == 200
     assert SEED_TITLE in home
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', home)
+    assert stylesheet, "the home page links no stylesheet"
+    with urllib.request.urlopen(live_server.url + stylesheet.group(1), timeout=30) as css:
+        assert css.headers["Content-Type"].startswith("text/css")
+        assert b"prefers-color-scheme" in css.read()
 
     seed = Article.objects.get(title__startswith=SEED_TITLE)
     status, page = get(live_server.url + seed.get_absolute_url())
