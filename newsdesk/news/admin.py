@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from newsdesk.news.models import Article, Entity, EntityAlias, Mention, Story
+from newsdesk.news.services import alias_normalize
 
 
 @admin.register(Article)
@@ -39,6 +43,16 @@ class EntityAdmin(admin.ModelAdmin[Entity]):
     prepopulated_fields = {"slug": ("name_en",)}
     raw_id_fields = ("merged_into",)
     inlines = [EntityAliasInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Aliases typed by editors get their look-up form before they are saved."""
+        aliases = formset.save(commit=False)
+        for alias in aliases:
+            alias.normalized = alias_normalize(alias.name)
+            alias.save()
+        for removed in formset.deleted_objects:
+            removed.delete()
+        formset.save_m2m()
 
 
 @admin.register(Mention)
