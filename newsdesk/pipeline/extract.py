@@ -107,7 +107,10 @@ def extract_article(html: str | bytes, *, url: str) -> Extracted:
     )
     if not xml:
         raise ExtractError("no article text found on the page")
-    paragraphs = assign_roles(_xml_paragraphs(xml))
+    # A "Photo: X" line credits the image; it is not article text.
+    paragraphs = [p for p in assign_roles(_xml_paragraphs(xml)) if not _is_image_credit(p.text)]
+    if _only_link_text(paragraphs, tree):
+        raise ExtractError("no article text found on the page: only links")
     title = (metadata.title if metadata and metadata.title else "").strip()
     lead = _clean(metadata.description) if metadata and metadata.description else ""
     # The page's own headline and lead open the extracted text; they are kept apart.
@@ -220,7 +223,15 @@ def find_published(tree: lxml.html.HtmlElement) -> datetime | None:
             data = json.loads(script)
         except ValueError:
             continue
-        for item in data if isinstance(data, list) else [data]:
+        items = data if isinstance(data, list) else [data]
+        # Yoast and other CMS plugins nest the article inside an "@graph" list.
+        items += [
+            node
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list)
+            for node in item["@graph"]
+        ]
+        for item in items:
             if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
                 candidates.append(item["datePublished"])
     candidates += tree.xpath("//article//time/@datetime") + tree.xpath("//time/@datetime")
@@ -252,10 +263,15 @@ def _parse_html(html: str | bytes) -> lxml.html.HtmlElement:
         html = trafilatura.utils.decode_file(html)
     if not html.strip():
         raise ExtractError("empty page")
+    # lxml refuses str input that carries an encoding declaration (XHTML pages do).
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         return lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractError(f"not an HTML page: {exc}") from exc
+
+
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 
 
 def _xml_paragraphs(xml: str) -> list[Paragraph]:
@@ -296,6 +312,30 @@ def _all_bold(node: Any) -> bool:
         and (child.tag in {"b", "strong"} or (child.tag == "hi" and "#b" in child.get("rend", "")))
     )
     return bool(text) and len(_clean(bold)) >= len(text) - 2
+
+
+def _is_image_credit(text: str) -> bool:
+    """A short "Photo: X" / "Image source: X" line; a bare "Источник:" may credit the text."""
+    match = _CREDIT_PREFIX.match(text)
+    return match is not None and len(text) < 200 and match.group(1).lower() != "источник"
+
+
+def _only_link_text(paragraphs: list[Paragraph], tree: lxml.html.HtmlElement) -> bool:
+    """True when every paragraph is made of the page's link texts (a menu, not an article)."""
+    anchors = sorted(
+        {text for a in tree.iter("a") if len(text := _clean(a.text_content())) > 1},
+        key=len,
+        reverse=True,
+    )
+    if not anchors or not paragraphs:
+        return False
+
+    def only_links(text: str) -> bool:
+        for anchor in anchors:
+            text = text.replace(anchor, " ")
+        return not re.search(r"\w", text)
+
+    return all(only_links(p.text) for p in paragraphs)
 
 
 def _split_authors(raw: str | None) -> list[str]:
