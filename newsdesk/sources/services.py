@@ -38,6 +38,8 @@ IMAGE_SIGNATURES = {
     b"RIFF": ".webp",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# A local file source is a feed read from a file:// URL.
+INGESTIBLE_KINDS = frozenset({Source.Kind.FEED, Source.Kind.FILE})
 
 
 @dataclass(slots=True)
@@ -74,6 +76,14 @@ def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> Sourc
     report = SourceReport(source=source.name)
     now = timezone.now()
     source.last_fetch_at = now
+    if source.kind not in INGESTIBLE_KINDS:
+        message = (
+            f"sources of kind {str(source.kind)!r} cannot be ingested yet (feeds and files can)"
+        )
+        _record_failure(source, url=source.url, stage="fetch", message=message, report=report)
+        report.failed = 1
+        _source_failed(source, now=now, message=message)
+        return report
     try:
         result = fetch_url(
             source.url, policy=policy, etag=source.etag, last_modified=source.last_modified

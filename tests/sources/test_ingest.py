@@ -293,3 +293,31 @@ def test_ingest_command_prints_a_summary_per_source(
 def test_ingest_command_rejects_an_unknown_source() -> None:
     with pytest.raises(CommandError, match="no source with slug nope"):
         call_command("ingest", "--source", "nope")
+
+
+def test_source_of_a_kind_not_yet_ingestible_fails_with_a_clear_reason() -> None:
+    source = Source.objects.create(
+        name="Map", slug="map", url="http://a.example/sitemap.xml", kind=Source.Kind.SITEMAP
+    )
+    report = source_ingest(source=source)
+    assert report.failed == 1
+    assert "kind 'sitemap' cannot be ingested yet" in report.errors[0]
+    source.refresh_from_db()
+    assert source.consecutive_failures == 1
+
+
+def test_local_file_source_is_read_from_a_permitted_folder(settings, tmp_path) -> None:
+    settings.NEWSDESK_FILE_ROOTS = [tmp_path]
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        rss([("Local item", (tmp_path / "a.html").as_uri(), "Local lead.")]), encoding="utf-8"
+    )
+    (tmp_path / "a.html").write_text(
+        page_html(title="Local item", lead="Local lead.", paragraphs=LONG), encoding="utf-8"
+    )
+    source = Source.objects.create(
+        name="Files", slug="files", url=feed.as_uri(), kind=Source.Kind.FILE
+    )
+    report = source_ingest(source=source)
+    assert (report.new, report.failed) == (1, 0)
+    assert Article.objects.get().lead == "Local lead."

@@ -39,8 +39,9 @@ class Command(BaseCommand):
             for index, source in enumerate(sources, 1):
                 status.update(f"[{index}/{len(sources)}] {source.name}")
                 reports.append(source_ingest(source=source))
-        console.print(summary_table(reports))
-        if not sources:
+        if reports:
+            console.print(summary_table(reports))
+        else:
             console.print("No source is due. Use --all to fetch every enabled source.")
 
 
