@@ -208,4 +208,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("NEWSDESK_LOG_LEVEL", "WARNING")},
+    # trafilatura logs every page it discards; our own failures are recorded per item.
+    "loggers": {"trafilatura": {"level": "CRITICAL"}},
 }
