@@ -49,8 +49,8 @@ class ParsedFeed:
     items: list[FeedItem]
 
 
-def parse_feed(content: bytes, *, url: str = "") -> ParsedFeed:
-    """Parse feed bytes; raise FeedError when they hold no feed."""
+def parse_feed(content: bytes, *, url: str = "", charset: str | None = None) -> ParsedFeed:
+    """Parse feed bytes (CHARSET: the HTTP header's, if any); raise FeedError when no feed."""
     if not content.strip():
         raise FeedError("empty response: no feed")
     # A stream, because feedparser opens bytes that name a local file; and an XML content
@@ -58,7 +58,10 @@ def parse_feed(content: bytes, *, url: str = "") -> ParsedFeed:
     # whenever the strict parser gives up (an &laquo; is enough) instead of XML's UTF-8.
     parsed = feedparser.parse(
         io.BytesIO(content),
-        response_headers={"content-location": url, "content-type": "application/xml"},
+        response_headers={
+            "content-location": url,
+            "content-type": f"application/xml; charset={charset}" if charset else "application/xml",
+        },
     )
     if not parsed.entries and not parsed.feed.get("title"):
         reason = parsed.get("bozo_exception")

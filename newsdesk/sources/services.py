@@ -92,7 +92,7 @@ def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> Sourc
             report.not_modified = True
             _source_succeeded(source, now=now)
             return report
-        feed = parse_feed(result.content, url=result.url)
+        feed = parse_feed(result.content, url=result.url, charset=result.charset)
     except (FetchError, FeedError) as exc:
         stage = (
             IngestFailure.Stage.FETCH if isinstance(exc, FetchError) else IngestFailure.Stage.PARSE

@@ -381,3 +381,14 @@ def test_external_entity_is_never_resolved() -> None:
         )
         assert "root:" not in seen
         assert "/bin/" not in seen
+
+
+def test_windows1251_feed_without_a_prolog_encoding_uses_the_http_charset() -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Лента</title>'
+        "<item><title>Переговоры в Женеве</title><link>https://e.ru/1</link></item>"
+        "</channel></rss>"
+    ).encode("cp1251")
+    feed = parse_feed(body, url="https://e.ru/rss", charset="windows-1251")
+    assert feed.title == "Лента"
+    assert feed.items[0].title == "Переговоры в Женеве"

@@ -321,3 +321,19 @@ def test_local_file_source_is_read_from_a_permitted_folder(settings, tmp_path) -
     report = source_ingest(source=source)
     assert (report.new, report.failed) == (1, 0)
     assert Article.objects.get().lead == "Local lead."
+
+
+def test_feed_in_windows1251_labelled_only_by_http_is_stored_in_proper_russian(
+    http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    body = rss([("Переговоры в Женеве", http_server.url("/ru.html"), "Кратко.")], content=True)
+    body = body.replace('encoding="utf-8"', "")
+    url = http_server.add(
+        "/ru.xml",
+        body.encode("cp1251", errors="xmlcharrefreplace"),
+        headers={"Content-Type": "application/rss+xml; charset=windows-1251"},
+    )
+    source = Source.objects.create(name="RU", slug="ru", url=url, language="ru")
+    report = source_ingest(source=source)
+    assert report.new == 1, report.errors
+    assert Article.objects.get().title == "Переговоры в Женеве"

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = operator_input_read(options["target"])
-            feed = parse_feed(result.content, url=result.url)
+            feed = parse_feed(result.content, url=result.url, charset=result.charset)
         except (FetchError, FeedError) as exc:
             raise CommandError(str(exc), returncode=2) from exc
         for item in feed.items:
