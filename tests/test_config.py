@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys
@@ -11,19 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-
-def run_newsdesk(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed `newsdesk` program with a data folder of its own."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args],
-        env={**clean, "NEWSDESK_DATA_DIR": str(data_dir), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
+from tests.programs import program_env, run_newsdesk
 
 PRINT_SETTINGS = (
     "shell",
@@ -99,8 +86,7 @@ def test_two_processes_write_the_sqlite_database_at_the_same_time(tmp_path: Path
         "    slug = TAG + str(i)\n"
         "    Source.objects.create(name='s', slug=slug, url='http://x.example/' + slug)\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    env["NEWSDESK_DATA_DIR"] = str(tmp_path)
+    env = program_env(tmp_path)
     writers = [
         subprocess.Popen(
             [sys.executable, "-m", "newsdesk", "shell", "-c", script.replace("TAG", repr(tag))],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -107,11 +105,6 @@ class Article(models.Model):
     def text(self) -> str:
         """The body as plain text, paragraphs separated by blank lines (mention offsets use it)."""
         return "\n\n".join(p["text"] for p in self.paragraphs)
-
-    @property
-    def body(self) -> list[dict[str, Any]]:
-        """Paragraphs with their role, for templates."""
-        return list(self.paragraphs)
 
 
 class Entity(models.Model):

@@ -14,8 +14,6 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import use_config
 
-ROLES = ("paragraph", "question", "answer", "heading", "quote")
-
 # Opening dash of an interview question, as in "— How do you assess …?—".
 _DASH = "—–-"
 _QUESTION_DASHES = re.compile(
@@ -139,6 +137,16 @@ def extract_article(html: str | bytes, *, url: str) -> Extracted:
         image_alt=alt,
         image_credit=credit,
     )
+
+
+def html_text(html: str) -> str:
+    """The plain text of an HTML fragment, whitespace collapsed."""
+    if not html.strip():
+        return ""
+    try:
+        return _clean(lxml.html.fragment_fromstring(html, create_parent="div").text_content())
+    except (lxml.etree.ParserError, ValueError):
+        return _clean(html)
 
 
 def paragraphs_from_html(html: str) -> list[Paragraph]:

@@ -19,6 +19,7 @@ from newsdesk.pipeline.extract import (
     Extracted,
     ExtractError,
     extract_article,
+    html_text,
     paragraphs_from_html,
 )
 from newsdesk.pipeline.feeds import FeedError, FeedItem, parse_feed
@@ -80,9 +81,7 @@ def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> Sourc
         message = (
             f"sources of kind {str(source.kind)!r} cannot be ingested yet (feeds and files can)"
         )
-        _record_failure(source, url=source.url, stage="fetch", message=message, report=report)
-        report.failed = 1
-        _source_failed(source, now=now, message=message)
+        _source_failed(source, now=now, stage="fetch", message=message, report=report)
         return report
     try:
         result = fetch_url(
@@ -97,9 +96,7 @@ def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> Sourc
         stage = (
             IngestFailure.Stage.FETCH if isinstance(exc, FetchError) else IngestFailure.Stage.PARSE
         )
-        _record_failure(source, url=source.url, stage=stage, message=str(exc), report=report)
-        report.failed = 1
-        _source_failed(source, now=now, message=str(exc))
+        _source_failed(source, now=now, stage=stage, message=str(exc), report=report)
         return report
 
     known = dict(
@@ -139,9 +136,8 @@ def _item_ingest(
     """Extract one feed item (from the feed or its page) and store it; returns the outcome."""
     stage = IngestFailure.Stage.EXTRACT
     try:
-        if _has_full_text(item):
-            extracted = _extracted_from_feed(item)
-        else:
+        extracted = _extracted_from_feed(item)
+        if extracted is None:
             stage = IngestFailure.Stage.FETCH
             page = fetch_url(item.link, policy=policy)
             stage = IngestFailure.Stage.EXTRACT
@@ -168,27 +164,26 @@ def _item_ingest(
     return "failed"
 
 
-def _has_full_text(item: FeedItem) -> bool:
-    """A feed carries the full text when its content is clearly longer than a summary."""
-    return bool(item.content_html) and len(_strip_tags(item.content_html)) > 2 * len(
-        _strip_tags(item.summary)
-    )
+def _extracted_from_feed(item: FeedItem) -> Extracted | None:
+    """The article from the feed itself, or None when the feed carries only a summary.
 
-
-def _extracted_from_feed(item: FeedItem) -> Extracted:
+    A feed carries the full text when its content is clearly longer than its summary.
+    """
+    if not item.content_html.strip():
+        return None
     paragraphs = paragraphs_from_html(item.content_html)
-    if not paragraphs:
-        raise ExtractError("the feed item's content holds no text")
+    summary = html_text(item.summary)
+    if sum(len(p.text) for p in paragraphs) <= 2 * len(summary):
+        return None
     lead = ""
-    summary = _strip_tags(item.summary)
-    if paragraphs and summary and paragraphs[0].text.startswith(summary.rstrip(". …")):
+    if summary and paragraphs[0].text.startswith(summary.rstrip(". …")):
         lead = paragraphs.pop(0).text
     canonical = item.guid if item.guid.startswith(("http://", "https://")) else item.link
     return Extracted(
         url=canonical,
         title=item.title,
         lead=lead,
-        paragraphs=paragraphs or [],
+        paragraphs=paragraphs,
         authors=item.authors,
         byline=", ".join(item.authors),
         published=item.published,
@@ -298,14 +293,15 @@ def _source_succeeded(source: Source, *, now: datetime) -> None:
     source.save()
 
 
-def _source_failed(source: Source, *, now: datetime, message: str) -> None:
+def _source_failed(
+    source: Source, *, now: datetime, stage: str, message: str, report: SourceReport
+) -> None:
+    """The whole source failed: record why, count it, and back off."""
+    _record_failure(source, url=source.url, stage=stage, message=message, report=report)
+    report.failed = 1
     source.last_error = message
     source.last_error_at = now
     source.consecutive_failures += 1
     backoff = min(source.fetch_interval * 2 ** min(source.consecutive_failures, 10), MAX_BACKOFF)
     source.next_fetch_at = now + backoff
     source.save()
-
-
-def _strip_tags(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()

@@ -17,6 +17,7 @@ from newsdesk.pipeline.extract import (
     extract_article,
     find_image_credit,
     find_published,
+    html_text,
     paragraphs_from_html,
 )
 
@@ -470,3 +471,20 @@ def test_find_published_skips_unparseable_values_and_returns_none_without_any() 
     )
 
     assert find_published(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        ("", ""),
+        ("   ", ""),
+        (
+            "<p>Переговоры &laquo;в Женеве&raquo;</p>\n<p>  закончились</p>",
+            "Переговоры «в Женеве» закончились",
+        ),
+        ("<p>unclosed <b>bold", "unclosed bold"),
+        ("plain text, no tags", "plain text, no tags"),
+    ],
+)
+def test_html_text_gives_plain_text_of_fragments_even_broken_ones(fragment: str, text: str) -> None:
+    assert html_text(fragment) == text

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.loopback import LoopbackServer, endless_body
+from tests.programs import run_newsdesk
 
 PAGES = Path(__file__).parents[1] / "pipeline" / "fixtures" / "pages"
 FEEDS = Path(__file__).parents[1] / "pipeline" / "fixtures" / "feeds"
 
 
 def newsdesk(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args],
-        env={**clean, "NEWSDESK_DATA_DIR": str(tmp_path), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_newsdesk(*args, data_dir=tmp_path, **env)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *, contains: str) -> None:
