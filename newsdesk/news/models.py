@@ -82,6 +82,8 @@ class Article(models.Model):
     license_name = models.CharField(_("license"), max_length=200, blank=True)
     license_url = models.URLField(_("license URL"), max_length=500, blank=True)
     content_hash = models.CharField(_("content hash"), max_length=64, db_index=True)
+    # MinHash signature of the normalized text (near-duplicate detection, see pipeline.dedup).
+    minhash = models.BinaryField(_("MinHash signature"), blank=True, default=b"", editable=False)
     feed_fingerprint = models.CharField(
         _("fingerprint of the feed item"),
         max_length=64,
@@ -105,6 +107,46 @@ class Article(models.Model):
     def text(self) -> str:
         """The body as plain text, paragraphs separated by blank lines (mention offsets use it)."""
         return "\n\n".join(p["text"] for p in self.paragraphs)
+
+
+class ArticleRevision(models.Model):
+    """An earlier version of an article, kept when its title or text changed."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(_("title"), max_length=1000)
+    lead = models.TextField(_("lead"), blank=True)
+    paragraphs = models.JSONField(_("body paragraphs"), default=list)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    # When this version was first seen (the article's fetch time at that point).
+    seen_at = models.DateTimeField(_("seen"))
+    replaced_at = models.DateTimeField(_("replaced"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "-replaced_at"]
+        verbose_name = _("article revision")
+        verbose_name_plural = _("article revisions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DuplicateBand(models.Model):
+    """One LSH band of an article's MinHash: articles sharing a band key are candidates."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bands")
+    band = models.PositiveSmallIntegerField(_("band"))
+    key = models.CharField(_("band key"), max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "key"])]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "band"], name="duplicateband_unique")
+        ]
+        verbose_name = _("duplicate band")
+        verbose_name_plural = _("duplicate bands")
+
+    def __str__(self) -> str:
+        return f"{self.article_id}:{self.band}:{self.key}"
 
 
 class Entity(models.Model):

@@ -44,6 +44,11 @@ class Source(models.Model):
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     next_fetch_at = models.DateTimeField(_("next fetch"), null=True, blank=True, db_index=True)
+    # The adaptive schedule's current interval: shorter for sources that publish often.
+    poll_interval = models.DurationField(_("current polling interval"), null=True, blank=True)
+    # After repeated failures a source is paused until an editor resumes it.
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+    pause_reason = models.TextField(_("why it is paused"), blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -54,6 +59,10 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
 
 
 class IngestFailure(models.Model):
