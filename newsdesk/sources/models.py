@@ -87,3 +87,49 @@ class IngestFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.stage}: {self.message[:80]}"
+
+
+class IngestItem(models.Model):
+    """One item a source announced, kept until it is stored: a crash or a failure loses nothing.
+
+    The source's fetch records items here (pending); processing turns each into an article
+    (done) or records why it could not (failed, retried on later runs up to a limit).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    link = models.CharField(_("link"), max_length=2000)
+    # What the source said about the item (title, time, summary, content...): see FeedItem.
+    payload = models.JSONField(_("what the source announced"), default=dict)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    article = models.ForeignKey(
+        "news.Article",
+        verbose_name=_("article"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    discovered_at = models.DateTimeField(_("discovered"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["discovered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "link"], name="ingestitem_unique_link")
+        ]
+        indexes = [models.Index(fields=["source", "status"])]
+        verbose_name = _("ingest item")
+        verbose_name_plural = _("ingest items")
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.link}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -24,7 +27,7 @@ from newsdesk.pipeline.extract import (
 )
 from newsdesk.pipeline.feeds import FeedError, FeedItem, parse_feed
 from newsdesk.pipeline.fetch import FetchError, FetchPolicy, fetch_url
-from newsdesk.sources.models import IngestFailure, Source
+from newsdesk.sources.models import IngestFailure, IngestItem, Source
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ IMAGE_SIGNATURES = {
     b"RIFF": ".webp",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# An item that keeps failing is tried on this many runs, then left for an editor.
+MAX_ITEM_ATTEMPTS = 5
 # A local file source is a feed read from a file:// URL.
 INGESTIBLE_KINDS = frozenset({Source.Kind.FEED, Source.Kind.FILE})
 
@@ -71,8 +76,19 @@ def fetch_policy() -> FetchPolicy:
     )
 
 
-def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> SourceReport:
-    """Fetch one source's feed and upsert its items; failures are recorded, never raised."""
+def source_ingest(
+    *,
+    source: Source,
+    policy: FetchPolicy | None = None,
+    process: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> SourceReport:
+    """Fetch one source, record what it announces, then store the pending items.
+
+    Failures are recorded, never raised. With process=False the items are only recorded
+    (a Celery worker processes them as separate tasks). PROGRESS is called with
+    (items done, items to do) as items are stored.
+    """
     policy = policy or fetch_policy()
     report = SourceReport(source=source.name)
     now = timezone.now()
@@ -89,9 +105,8 @@ def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> Sourc
         )
         if result.not_modified:
             report.not_modified = True
-            _source_succeeded(source, now=now)
-            return report
-        feed = parse_feed(result.content, url=result.url, charset=result.charset)
+        else:
+            feed = parse_feed(result.content, url=result.url, charset=result.charset)
     except (FetchError, FeedError) as exc:
         stage = (
             IngestFailure.Stage.FETCH if isinstance(exc, FetchError) else IngestFailure.Stage.PARSE
@@ -99,41 +114,132 @@ def source_ingest(*, source: Source, policy: FetchPolicy | None = None) -> Sourc
         _source_failed(source, now=now, stage=stage, message=str(exc), report=report)
         return report
 
-    known = dict(
-        Article.objects.filter(
-            source=source, link__in=[i.link for i in feed.items if i.link]
-        ).values_list("link", "feed_fingerprint")
-    )
-    for item in feed.items:
-        if not item.link:
-            _record_failure(
-                source,
-                url=source.url,
-                stage=IngestFailure.Stage.PARSE,
-                message=f"feed item without a link: {item.title[:100]!r}",
-                report=report,
-            )
-            report.failed += 1
-            continue
-        fingerprint = item.fingerprint()
-        if known.get(item.link) == fingerprint:
-            report.unchanged += 1
-            continue
-        report.count(_item_ingest(source=source, item=item, policy=policy, report=report))
-
-    # Validators are kept only after every item is stored: after a crash or a failed item the
-    # next run must see the whole feed again rather than a 304.
-    if report.failed == 0:
+    if not report.not_modified:
+        items_record(source=source, items=feed.items, report=report)
+        # The items are safely recorded, so a 304 next time loses nothing.
         source.etag = result.etag
         source.last_modified = result.last_modified
+    if process:
+        pending = items_pending(source=source)
+        for done, item_id in enumerate(pending, 1):
+            report.count(item_process(item_id=item_id, policy=policy, report=report))
+            if progress:
+                progress(done, len(pending))
     _source_succeeded(source, now=now)
     return report
 
 
+def items_record(*, source: Source, items: list[FeedItem], report: SourceReport) -> list[int]:
+    """Record announced items as pending unless already stored unchanged; returns their ids.
+
+    One transaction: after a crash either all of a feed's items are recorded or none is.
+    """
+    links = [item.link for item in items if item.link]
+    pending: list[int] = []
+    with transaction.atomic():
+        known = {i.link: i for i in IngestItem.objects.filter(source=source, link__in=links)}
+        # Articles stored before items were recorded: their feed fingerprint tells.
+        stored = dict(
+            Article.objects.filter(source=source, link__in=links).values_list(
+                "link", "feed_fingerprint"
+            )
+        )
+        for item in items:
+            if not item.link:
+                _record_failure(
+                    source,
+                    url=source.url,
+                    stage=IngestFailure.Stage.PARSE,
+                    message=f"item without a link: {item.title[:100]!r}",
+                    report=report,
+                )
+                report.failed += 1
+                continue
+            fingerprint = item.fingerprint()
+            row = known.get(item.link)
+            if row is None and stored.get(item.link) == fingerprint:
+                row = IngestItem.objects.create(
+                    source=source,
+                    link=item.link[:2000],
+                    payload=item_payload(item),
+                    fingerprint=fingerprint,
+                    status=IngestItem.Status.DONE,
+                )
+                known[item.link] = row
+            if row is not None and row.fingerprint == fingerprint:
+                if row.status == IngestItem.Status.DONE:
+                    report.unchanged += 1
+                continue
+            if row is None:
+                row = IngestItem(source=source, link=item.link[:2000])
+                known[item.link] = row
+            row.payload = item_payload(item)
+            row.fingerprint = fingerprint
+            row.status = IngestItem.Status.PENDING
+            row.attempts = 0
+            row.last_error = ""
+            row.save()
+            pending.append(row.pk)
+    return pending
+
+
+def items_pending(*, source: Source) -> list[int]:
+    """Ids of the source's items still to store: new, changed, or failed with tries left."""
+    retry = Q(status=IngestItem.Status.FAILED, attempts__lt=MAX_ITEM_ATTEMPTS)
+    return list(
+        IngestItem.objects.filter(Q(status=IngestItem.Status.PENDING) | retry, source=source)
+        .order_by("discovered_at", "id")
+        .values_list("pk", flat=True)
+    )
+
+
+def item_payload(item: FeedItem) -> dict[str, Any]:
+    """A feed item as JSON-ready data (see item_from_payload)."""
+    data = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    data["published"] = item.published.isoformat() if item.published else None
+    return data
+
+
+def item_from_payload(payload: dict[str, Any]) -> FeedItem:
+    """The feed item recorded by item_payload."""
+    names = {f.name for f in dataclasses.fields(FeedItem)}
+    data = {k: v for k, v in payload.items() if k in names}
+    if data.get("published"):
+        data["published"] = datetime.fromisoformat(data["published"])
+    return FeedItem(**data)
+
+
+def item_process(
+    *, item_id: int, policy: FetchPolicy | None = None, report: SourceReport | None = None
+) -> str:
+    """Store one recorded item as an article; returns new/updated/unchanged/failed.
+
+    Safe to run twice: a done item is left alone, and the article upsert is idempotent.
+    """
+    row = IngestItem.objects.select_related("source").filter(pk=item_id).first()
+    if row is None or row.status == IngestItem.Status.DONE:
+        return "unchanged"
+    policy = policy or fetch_policy()
+    report = report or SourceReport(source=row.source.name)
+    item = item_from_payload(row.payload)
+    outcome, article, error = _item_ingest(
+        source=row.source, item=item, policy=policy, report=report
+    )
+    row.attempts += 1
+    row.status = IngestItem.Status.FAILED if outcome == "failed" else IngestItem.Status.DONE
+    row.last_error = error
+    row.article = article
+    row.save(update_fields=["attempts", "status", "last_error", "article", "updated_at"])
+    return outcome
+
+
 def _item_ingest(
     *, source: Source, item: FeedItem, policy: FetchPolicy, report: SourceReport
-) -> str:
-    """Extract one feed item (from the feed or its page) and store it; returns the outcome."""
+) -> tuple[str, Article | None, str]:
+    """Extract one item (from the feed or its page) and store it.
+
+    Returns the outcome, the article, and the error message when it failed.
+    """
     stage = IngestFailure.Stage.EXTRACT
     try:
         extracted = _extracted_from_feed(item)
@@ -149,19 +255,14 @@ def _item_ingest(
         )
         if outcome != "unchanged" and extracted.image_url and not article.image_file:
             article_image_cache(article=article, policy=policy)
-        return outcome
+        return outcome, article, ""
     except (FetchError, ExtractError) as exc:
-        _record_failure(source, url=item.link, stage=stage, message=str(exc), report=report)
+        message = str(exc)
     except Exception as exc:  # one bad item must not stop the run; it is recorded
         logger.exception("ingest of %s failed", item.link)
-        _record_failure(
-            source,
-            url=item.link,
-            stage=stage,
-            message=f"{type(exc).__name__}: {exc}",
-            report=report,
-        )
-    return "failed"
+        message = f"{type(exc).__name__}: {exc}"
+    _record_failure(source, url=item.link, stage=stage, message=message, report=report)
+    return "failed", None, message
 
 
 def _extracted_from_feed(item: FeedItem) -> Extracted | None:

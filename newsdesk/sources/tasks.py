@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 from newsdesk.sources.models import Source
-from newsdesk.sources.services import source_ingest, sources_due
+from newsdesk.sources.services import item_process, items_pending, source_ingest, sources_due
 
 
-@shared_task(name="sources.ingest_source")  # type: ignore[untyped-decorator]
-def source_ingest_task(source_id: int) -> dict[str, int]:
-    """Ingest one source by id; returns its counts."""
+@shared_task(name="sources.ingest_source", bind=True)  # type: ignore[untyped-decorator]
+def source_ingest_task(self: Any, source_id: int) -> dict[str, int]:
+    """Fetch one source by id and enqueue a task per item to store; returns its counts."""
+    # Item tasks follow their source task's queue, so a deployment's routing holds for both.
+    queue = (self.request.delivery_info or {}).get("routing_key") or None
     source = Source.objects.filter(pk=source_id, enabled=True).first()
     if source is None:
         return {}
-    report = source_ingest(source=source)
-    return {
-        "new": report.new,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "failed": report.failed,
-    }
+    report = source_ingest(source=source, process=False)
+    pending = items_pending(source=source)
+    for item_id in pending:
+        item_process_task.apply_async(args=[item_id], queue=queue)
+    return {"unchanged": report.unchanged, "failed": report.failed, "enqueued": len(pending)}
+
+
+@shared_task(name="sources.process_item")  # type: ignore[untyped-decorator]
+def item_process_task(item_id: int) -> str:
+    """Store one recorded item by id as an article; returns new/updated/unchanged/failed."""
+    return item_process(item_id=item_id)
 
 
 @shared_task(name="sources.enqueue_due")  # type: ignore[untyped-decorator]

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from newsdesk.news.models import Article
-from newsdesk.sources.models import IngestFailure, Source
+from newsdesk.sources.models import IngestFailure, IngestItem, Source
 from newsdesk.sources.services import source_ingest, sources_due
 from tests.loopback import LoopbackServer
 
@@ -178,11 +178,16 @@ def test_failed_page_is_recorded_the_rest_stored_and_retried_next_run(
     assert failure.stage == "fetch"
     assert failure.url == http_server.url("/news/1.html")
     assert "410" in failure.message
-    # The feed's validators were not kept, so the next run sees the item again.
+    item = IngestItem.objects.get(link=http_server.url("/news/1.html"))
+    assert (item.status, item.attempts) == ("failed", 1)
+    # The feed answers 304 now, yet the failed item is kept and tried again.
     http_server.add("/news/1.html", good_body)
     report = source_ingest(source=source)
-    assert (report.new, report.failed, report.unchanged) == (1, 0, 2)
+    assert report.not_modified
+    assert (report.new, report.failed) == (1, 0)
     assert Article.objects.count() == 3
+    item.refresh_from_db()
+    assert item.status == "done"
 
 
 def test_broken_feed_is_recorded_and_the_source_backs_off(

@@ -16,6 +16,8 @@ from celery import Celery
 from django.db import connection
 
 from newsdesk.news.models import Article
+from newsdesk.sources.models import IngestItem
+from newsdesk.sources.services import source_ingest
 from tests.conftest import require_service
 from tests.loopback import LoopbackServer
 from tests.sources.test_ingest import serve_site
@@ -100,9 +102,29 @@ def test_celery_worker_ingests_a_source_by_id_and_a_second_run_adds_nothing(
     source = serve_site(http_server)
 
     first = client.send_task("sources.ingest_source", args=[source.pk], queue=queue)
-    assert first.get(timeout=90) == {"new": 3, "updated": 0, "unchanged": 0, "failed": 0}
+    assert first.get(timeout=90) == {"unchanged": 0, "failed": 0, "enqueued": 3}
+    # The worker then stores each item in its own task, on the same queue.
+    deadline = time.monotonic() + 90
+    while Article.objects.filter(source=source).count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert Article.objects.filter(source=source).count() == 3
+    assert set(IngestItem.objects.values_list("status", flat=True)) == {"done"}
 
     second = client.send_task("sources.ingest_source", args=[source.pk], queue=queue)
-    assert second.get(timeout=90) == {"new": 0, "updated": 0, "unchanged": 3, "failed": 0}
+    assert second.get(timeout=90) == {"unchanged": 3, "failed": 0, "enqueued": 0}
     assert Article.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_item_task_run_twice_stores_its_article_once(
+    celery_worker: tuple[Celery, str], http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    client, queue = celery_worker
+    source = serve_site(http_server, n=1)
+    source_ingest(source=source, process=False)
+    item = IngestItem.objects.get()
+    results = [
+        client.send_task("sources.process_item", args=[item.pk], queue=queue) for _ in range(2)
+    ]
+    assert sorted(r.get(timeout=90) for r in results) == ["new", "unchanged"]
+    assert Article.objects.count() == 1

@@ -6,6 +6,13 @@ from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from newsdesk.sources.models import Source
@@ -35,10 +42,25 @@ class Command(BaseCommand):
             sources = sources_due()
         console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
         reports: list[SourceReport] = []
-        with console.status("") as status:
-            for index, source in enumerate(sources, 1):
-                status.update(f"[{index}/{len(sources)}] {source.name}")
-                reports.append(source_ingest(source=source))
+        # Drawn on a terminal only; piped output gets the summary table alone.
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            overall = progress.add_task("sources", total=len(sources))
+            items = progress.add_task("articles", total=None)
+            for source in sources:
+                progress.update(items, description=source.name, completed=0, total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(items, completed=done, total=total)
+
+                reports.append(source_ingest(source=source, progress=advance))
+                progress.advance(overall)
         if reports:
             console.print(summary_table(reports))
         else:
