@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import threading
 import time
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,6 +23,17 @@ class Route:
     last_modified: str = ""
     gzip: bool = False
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (as a capped fetch does) is not an error to print."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class LoopbackServer:
@@ -74,7 +87,7 @@ class LoopbackServer:
                 if body:
                     self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -137,6 +150,83 @@ def redirect_to(location: str) -> Callable[[BaseHTTPRequestHandler], None]:
         h.end_headers()
 
     return handler
+
+
+def send_raw(
+    handler: BaseHTTPRequestHandler,
+    *,
+    status: int = 200,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer with exactly these bytes and headers (no re-encoding), plus Content-Length."""
+    handler.send_response(status)
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        if body:
+            handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        return
+
+
+@dataclass
+class Reply:
+    """One canned answer in a sequence."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def replies(*answers: Reply) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A handler giving ANSWERS in turn, one per request, then repeating the last."""
+    lock = threading.Lock()
+    served = [0]
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        with lock:
+            answer = answers[min(served[0], len(answers) - 1)]
+            served[0] += 1
+        send_raw(h, status=answer.status, body=answer.body, headers=answer.headers)
+
+    return handler
+
+
+def silent(seconds: float = 3.0) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A handler that accepts the request and says nothing for SECONDS."""
+
+    def handler(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+
+    return handler
+
+
+@functools.cache
+def gzip_bomb(size: int = 64 * 1024 * 1024, *, raw_deflate: bool = False) -> bytes:
+    """SIZE bytes of zeros, gzipped (or raw deflate): a few hundred KB on the wire."""
+    wbits = -zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS | 16
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = bytes(1024 * 1024)
+    parts = [packer.compress(block) for _ in range(size // len(block))]
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def serve_bomb(
+    *, size: int = 64 * 1024 * 1024, coding: str = "gzip"
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A handler that answers with a compression bomb labelled CODING."""
+    body = gzip_bomb(size, raw_deflate=coding == "deflate")
+    headers = {"Content-Type": "text/html", "Content-Encoding": coding}
+    return lambda h: send_raw(h, body=body, headers=headers)
+
+
+def paths_requested(server: LoopbackServer) -> Sequence[str]:
+    """The paths the server was asked for, in order."""
+    return [path for path, _headers in server.requests]
 
 
 def serving() -> Iterator[LoopbackServer]:

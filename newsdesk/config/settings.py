@@ -202,6 +202,18 @@ NEWSDESK_FETCH_TIMEOUT = float(os.environ.get("NEWSDESK_FETCH_TIMEOUT", "20"))
 NEWSDESK_USER_AGENT = os.environ.get(
     "NEWSDESK_USER_AGENT", "newsdesk/0.1 (self-hosted news reader)"
 )
+# Politeness: seconds between two requests to one host (robots.txt Crawl-delay may raise it),
+# and whether robots.txt is obeyed (an operator may turn it off for their own sites only).
+NEWSDESK_HOST_DELAY = float(os.environ.get("NEWSDESK_HOST_DELAY", "1"))
+NEWSDESK_OBEY_ROBOTS = env_bool("NEWSDESK_OBEY_ROBOTS", default=True)
+# Further attempts after a timeout, 429 or 5xx, waiting with exponential backoff and jitter
+# (or as long as Retry-After says, up to NEWSDESK_FETCH_MAX_RETRY_AFTER seconds).
+NEWSDESK_FETCH_RETRIES = int(os.environ.get("NEWSDESK_FETCH_RETRIES", "2"))
+NEWSDESK_FETCH_MAX_RETRY_AFTER = float(os.environ.get("NEWSDESK_FETCH_MAX_RETRY_AFTER", "60"))
+# Scheduling: a source failing this many times in a row is paused (0: never), and the
+# scheduler looks for due sources this often (seconds).
+NEWSDESK_PAUSE_AFTER_FAILURES = int(os.environ.get("NEWSDESK_PAUSE_AFTER_FAILURES", "8"))
+NEWSDESK_ENQUEUE_EVERY = float(os.environ.get("NEWSDESK_ENQUEUE_EVERY", "60"))
 
 LOGGING = {
     "version": 1,

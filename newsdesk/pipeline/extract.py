@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
+import dateparser  # type: ignore[import-untyped]
 import lxml.etree
 import lxml.html
 import trafilatura
 from trafilatura.settings import use_config
+
+from newsdesk.pipeline.encoding import decode_text
+from newsdesk.pipeline.urls import URLError, canonical_url, same_site
 
 # Opening dash of an interview question, as in "— How do you assess …?—".
 _DASH = "—–-"
@@ -23,18 +28,28 @@ _QA_PREFIX = re.compile(
     r"^(?P<tag>Q|A|Question|Answer|Вопрос|Ответ|В|О)\s*[:.]\s+(?P<text>.+)$", re.S | re.I
 )
 _CREDIT_PREFIX = re.compile(
-    r"^\s*(Image source|Photo|Photograph|Picture|Фото|Источник|Источник фото|Изображение)"
+    r"^\s*(Image source|Image|Photo|Photos|Photograph|Picture|Credit|Image credit|Photo credit"
+    r"|Фото|Фотография|Источник|Источник фото|Изображение|Иллюстрация|Кадр)"
     r"\s*[:：]\s*(?P<credit>.+)$",
     re.I | re.S,
 )
+# "Фото: X" also comes without a colon after a dash or in parentheses ("(фото: X)").
+_CREDIT_WRAPPED = re.compile(r"^\(\s*(?P<inner>[^()]+)\)$")
 
+# trafilatura with its defaults gives the best text on the real pages in
+# tests/pipeline/fixtures/realworld (benchmarks/extract_accuracy.py), except that the
+# fetcher, not trafilatura, bounds the time spent on a page.
 _CONFIG = use_config()
-# Our fetcher enforces size and time limits; trafilatura must not give up on long pages.
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
-# Short statements (a two-sentence readout) are articles too; by default trafilatura falls
-# back to a baseline that glues the headline, date and text into one paragraph.
-_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "20")
-_CONFIG.set("DEFAULT", "MIN_OUTPUT_SIZE", "10")
+
+# Pages beyond this many characters are refused: the fetcher caps bodies at 10 MB, and
+# a file named on the command line must not tie up the extractor for minutes.
+MAX_PAGE_CHARS = 12_000_000
+
+# A paragraph that trafilatura's precision mode dropped is put back when it is prose of
+# at least this many words lying inside the article (or just before it: a standfirst).
+_PROSE_WORDS = 20
+_PROSE_END = re.compile(r"[.!?。…»\"”’)]\s*$")
 
 
 class ExtractError(Exception):
@@ -66,10 +81,18 @@ class Extracted:
     image_url: str = ""
     image_alt: str = ""
     image_credit: str = ""
+    description: str = ""
+    # True when the page shows the lead as the body's first paragraph: the text a reader
+    # reads then opens with it, though `paragraphs` keep it apart.
+    lead_in_text: bool = False
 
     @property
     def text(self) -> str:
-        return "\n\n".join(p.text for p in self.paragraphs)
+        """The article body as a reader reads it, paragraphs separated by blank lines."""
+        texts = [p.text for p in self.paragraphs]
+        if self.lead_in_text and self.lead:
+            texts.insert(0, self.lead)
+        return "\n\n".join(texts)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +105,7 @@ class Extracted:
             "published": self.published.isoformat() if self.published else None,
             "language": self.language,
             "site_name": self.site_name,
+            "description": self.description,
             "image": self.image_url,
             "image_alt": self.image_alt,
             "image_credit": self.image_credit,
@@ -89,54 +113,111 @@ class Extracted:
         }
 
 
-def extract_article(html: str | bytes, *, url: str) -> Extracted:
-    """Extract text, paragraph roles and metadata from one article page."""
-    tree = _parse_html(html)
+def extract_article(html: str | bytes, *, url: str, charset: str | None = None) -> Extracted:
+    """Extract text, paragraph roles and metadata from one article page.
+
+    Bytes are decoded with CHARSET (the HTTP header's, when known) checked against the
+    bytes themselves; raises ExtractError when the page holds no article.
+    """
+    tree = _parse_html(_decode(html, charset=charset))
     metadata = trafilatura.extract_metadata(tree, default_url=url)
-    xml = trafilatura.extract(
-        tree,
-        url=url,
-        output_format="xml",
-        include_formatting=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        config=_CONFIG,
-    )
-    if not xml:
+    ld_items = list(_json_ld_items(tree))
+    paragraphs = extract_body(tree, url=url)
+    body = _json_ld_body(ld_items)
+    if body and _words(body) > 1.5 * sum(_words(p.text) for p in paragraphs):
+        # Pages that render their text with scripts still carry it in JSON-LD.
+        paragraphs = [Paragraph("paragraph", t) for t in _blocks(body)]
+    if not paragraphs:
         raise ExtractError("no article text found on the page")
+    questions = _bold_paragraph_texts(tree)
+    paragraphs = [
+        Paragraph("question", p.text) if p.role == "paragraph" and p.text in questions else p
+        for p in paragraphs
+    ]
     # A "Photo: X" line credits the image; it is not article text.
-    paragraphs = [p for p in assign_roles(_xml_paragraphs(xml)) if not _is_image_credit(p.text)]
+    paragraphs = [p for p in assign_roles(paragraphs) if not _is_image_credit(p.text)]
     if _only_link_text(paragraphs, tree):
         raise ExtractError("no article text found on the page: only links")
-    title = (metadata.title if metadata and metadata.title else "").strip()
-    lead = _clean(metadata.description) if metadata and metadata.description else ""
-    # The page's own headline and lead open the extracted text; they are kept apart.
-    while paragraphs and any(_same_text(paragraphs[0].text, known) for known in (title, lead)):
+    title = _clean(metadata.title if metadata else "")
+    description = _clean(metadata.description if metadata else "")
+    # The page's headline opens the extracted text; it is the title, not the body.
+    while paragraphs and title and _same_text(paragraphs[0].text, title):
+        paragraphs = paragraphs[1:]
+    lead_in_text = bool(paragraphs and description and _same_text(paragraphs[0].text, description))
+    if lead_in_text:
         paragraphs = paragraphs[1:]
     authors = _split_authors(metadata.author if metadata else None)
     byline = ""
     if paragraphs and authors and _is_byline(paragraphs[-1].text, authors):
         byline = paragraphs.pop().text
-    if not paragraphs:
+    if not paragraphs and not lead_in_text:
         raise ExtractError("no article text found on the page")
-    image_url = urljoin(url, metadata.image) if metadata and metadata.image else ""
+    image_url = _absolute(metadata.image if metadata else "", base=url)
     credit, alt = find_image_credit(tree, image_url=image_url)
-    canonical = metadata.url if metadata and metadata.url else ""
     return Extracted(
-        url=canonical if canonical.startswith(("http://", "https://")) else url,
-        title=title or paragraphs[0].text[:200],
-        lead=lead,
+        url=page_url(tree, url=url),
+        title=title or (paragraphs[0].text if paragraphs else description)[:200],
+        lead=description,
         paragraphs=paragraphs,
         authors=authors,
         byline=byline or ", ".join(authors),
-        published=find_published(tree) or _metadata_date(metadata),
+        published=find_published(tree) or find_human_date(tree) or _url_date(url),
         language=_page_language(tree),
-        site_name=(metadata.sitename or "") if metadata else "",
+        site_name=_clean(metadata.sitename if metadata else "") or _meta(tree, "og:site_name"),
         image_url=image_url,
         image_alt=alt,
-        image_credit=credit,
+        image_credit=credit or _json_ld_image_credit(ld_items),
+        description=description,
+        lead_in_text=lead_in_text,
     )
+
+
+def extract_body(tree: lxml.html.HtmlElement, *, url: str) -> list[Paragraph]:
+    """The article's paragraphs (headings and quotes marked) as trafilatura finds them.
+
+    trafilatura's precision mode drops comments, link lists and teasers that its default
+    mode keeps, but sometimes a standfirst or a paragraph inside the article too: those,
+    when they are real prose, are taken back from the default extraction.
+    """
+    default = _trafilatura_paragraphs(tree, url=url, favor_precision=False)
+    precise = _trafilatura_paragraphs(tree, url=url, favor_precision=True)
+    if not precise or not default:
+        return precise or default
+    kept = {p.text for p in precise}
+    positions = [i for i, p in enumerate(default) if p.text in kept]
+    if len(positions) < 0.8 * len(precise):
+        return precise  # the two modes chose different parts of the page
+    last = positions[-1]
+    return [
+        p
+        for i, p in enumerate(default)
+        if p.text in kept or (i < last and p.role == "paragraph" and _is_prose(p.text))
+    ]
+
+
+def page_url(tree: lxml.html.HtmlElement, *, url: str) -> str:
+    """The page's canonical URL when it names one on its own site, else URL, canonicalized.
+
+    A canonical link pointing to another site is ignored: a hostile page could otherwise
+    claim another site's article. A page read from a file may name any http(s) URL.
+    """
+    declared = [
+        str(v)
+        for v in tree.xpath("//link[@rel='canonical']/@href")
+        + tree.xpath("//meta[@property='og:url' or @name='og:url']/@content")
+    ]
+    local = urlsplit(url).scheme.lower() == "file" if url else True
+    for candidate in declared:
+        try:
+            absolute = canonical_url(candidate, base=url if not local else "")
+        except URLError:
+            continue
+        if local or same_site(absolute, url):
+            return absolute
+    try:
+        return canonical_url(url)
+    except URLError:
+        return url
 
 
 def html_text(html: str) -> str:
@@ -203,45 +284,59 @@ def assign_roles(paragraphs: list[Paragraph]) -> list[Paragraph]:
 
 
 def find_image_credit(tree: lxml.html.HtmlElement, *, image_url: str) -> tuple[str, str]:
-    """Find the lead image's credit and alt text: a figcaption or a "Photo:" line."""
+    """Find the lead image's credit and alt text: a figcaption or a "Photo:" line.
+
+    The figure holding the lead image wins; then the first figure with a caption; then a
+    short "Photo: X" / "Фото: X" / "Image source: X" line anywhere on the page.
+    """
     alt = ""
-    for figure in tree.iter("figure"):
+    figures = [figure for figure in tree.iter("figure") if figure.find(".//img") is not None]
+    name = _file_name(image_url)
+    if name:
+        # The lead image's own figure first (og:image and the <img> often differ in size
+        # suffix only, so the file name's stem is compared).
+        figures.sort(
+            key=lambda f: not any(_file_name(i.get("src", "")) == name for i in f.iter("img"))
+        )
+    for figure in figures:
         img = figure.find(".//img")
-        if img is None:
-            continue
-        alt = alt or _clean(img.get("alt", ""))
+        alt = alt or _clean(img.get("alt", "") if img is not None else "")
+        for node in figure.iter("figcaption", "cite", "small", "span", "p", "div"):
+            text = _clean(node.text_content())
+            if (match := _credit_match(text)) is not None:
+                return match, alt
         caption = figure.find(".//figcaption")
         if caption is not None and (text := _clean(caption.text_content())):
-            match = _CREDIT_PREFIX.match(text)
-            return (match.group("credit").strip() if match else text), alt
+            return text, alt
     for node in tree.iter("p", "span", "div", "small", "figcaption", "cite"):
         text = _clean(node.text_content())
-        if len(text) < 200 and (match := _CREDIT_PREFIX.match(text)):
-            return match.group("credit").strip(), alt
+        if len(text) < 200 and (match := _credit_match(text)) is not None:
+            return match, alt
     return "", alt
 
 
 def find_published(tree: lxml.html.HtmlElement) -> datetime | None:
     """Publication time with its time of day, from meta tags, JSON-LD or <time datetime>."""
     candidates: list[str] = []
-    for name in ("article:published_time", "og:published_time", "datePublished", "pubdate"):
-        candidates += tree.xpath(f"//meta[@property='{name}' or @name='{name}']/@content")
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        items = data if isinstance(data, list) else [data]
-        # Yoast and other CMS plugins nest the article inside an "@graph" list.
-        items += [
-            node
-            for item in items
-            if isinstance(item, dict) and isinstance(item.get("@graph"), list)
-            for node in item["@graph"]
-        ]
-        for item in items:
-            if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
-                candidates.append(item["datePublished"])
+    for name in (
+        "article:published_time",
+        "og:published_time",
+        "datePublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date.issued",
+        "sailthru.date",
+    ):
+        candidates += tree.xpath(
+            "//meta[translate(@property,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz')"
+            f"='{name.lower()}' or translate(@name,'ABCDEFGHIJKLMNOPQRSTUVWXYZ',"
+            f"'abcdefghijklmnopqrstuvwxyz')='{name.lower()}' or @itemprop='{name}']/@content"
+        )
+    for item in _json_ld_items(tree):
+        if isinstance(item.get("datePublished"), str):
+            candidates.append(item["datePublished"])
+    candidates += tree.xpath("//*[@itemprop='datePublished']/@datetime")
     candidates += tree.xpath("//article//time/@datetime") + tree.xpath("//time/@datetime")
     for value in candidates:
         parsed = _parse_iso(str(value))
@@ -250,9 +345,68 @@ def find_published(tree: lxml.html.HtmlElement) -> datetime | None:
     return None
 
 
+# Human-written dates: "7 марта 2023, 05:33", "March 7, 2023 5:33 pm", "07.03.2023 05:33".
+_MONTH = r"[A-Za-zА-Яа-яЁё]{3,10}\.?"
+_CLOCK = r"(?:[,\s]+(?:в\s+|at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?)?"
+_HUMAN_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}(?:\s*(?:г\.|года))?{_CLOCK}"
+    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}{_CLOCK}"
+    rf"|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}{_CLOCK}"
+    rf"|\d{{1,2}}[:.]\d{{2}}[,\s]+\d{{1,2}}(?:\s+{_MONTH}|\.\d{{1,2}})[,.\s]+\d{{4}})",
+    re.I,
+)
+_DATE_CLASS = re.compile(r"date|time|publish|posted|dateline|byline|meta|info|credit", re.I)
+_DATEPARSER_SETTINGS: Any = {
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    "TO_TIMEZONE": "UTC",
+    "TIMEZONE": "UTC",
+    "PREFER_DATES_FROM": "past",
+    # Dotted numeric dates (07.03.2023) are day-first wherever they are written.
+    "DATE_ORDER": "DMY",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+}
+
+
+def find_human_date(tree: lxml.html.HtmlElement) -> datetime | None:
+    """A publication date written for people, in a <time> or a date-classed element.
+
+    Only short texts of such elements are read, and only what looks like a whole date
+    (day, month and year) is given to dateparser: numbers elsewhere on the page are not
+    dates. Times without a zone are taken as UTC.
+    """
+    for text in _date_texts(tree):
+        for match in _HUMAN_DATE.finditer(text):
+            try:
+                parsed = dateparser.parse(
+                    match.group(0), languages=["ru", "en"], settings=_DATEPARSER_SETTINGS
+                )
+            except (ValueError, OverflowError, TypeError):
+                continue
+            if isinstance(parsed, datetime) and 1990 <= parsed.year <= datetime.now(UTC).year + 1:
+                return parsed.astimezone(UTC)
+    return None
+
+
+def _date_texts(tree: lxml.html.HtmlElement) -> Iterator[str]:
+    """Short texts where a page writes its date: <time>, then date/byline-classed elements."""
+    for node in tree.iter("time"):
+        yield _clean(node.text_content())
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or node.tag in {"script", "style", "time"}:
+            continue
+        marks = " ".join(node.get(a, "") for a in ("class", "id", "itemprop"))
+        if marks.strip() and _DATE_CLASS.search(marks):
+            text = _clean(node.text_content())
+            if 6 <= len(text) <= 120:
+                yield text
+
+
 def _parse_iso(value: str) -> datetime | None:
+    text = value.strip()
+    # "+0100" (no colon) is common in JSON-LD; fromisoformat wants "+01:00" before 3.12.
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text.replace("Z", "+00:00"))
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
     if parsed.tzinfo is None:
@@ -260,19 +414,47 @@ def _parse_iso(value: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def _metadata_date(metadata: Any) -> datetime | None:
-    if metadata is None or not metadata.date:
+# A date in the article's address: /2023/03/07/ or /20230307/ (midnight UTC, no time known).
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/._-]|$)"
+)
+
+
+def _url_date(url: str) -> datetime | None:
+    """The date written in the article's URL path, if any.
+
+    trafilatura's own date guess (htmldate) also reads numbers in the text, which can
+    be any year a story mentions; the URL is the last trustworthy place.
+    """
+    match = _URL_DATE.search(urlsplit(url).path if url else "")
+    if not match:
         return None
-    return _parse_iso(str(metadata.date))
+    try:
+        year, month, day = (int(part) for part in match.groups())
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
-def _parse_html(html: str | bytes) -> lxml.html.HtmlElement:
+def _decode(html: str | bytes, *, charset: str | None) -> str:
     if isinstance(html, bytes):
-        html = trafilatura.utils.decode_file(html)
+        if len(html) > MAX_PAGE_CHARS:
+            raise ExtractError(f"page of {len(html)} bytes is over the {MAX_PAGE_CHARS} cap")
+        return decode_text(html, declared=charset, kind="html")[0]
+    if len(html) > MAX_PAGE_CHARS:
+        raise ExtractError(f"page of {len(html)} characters is over the {MAX_PAGE_CHARS} cap")
+    return html
+
+
+def _parse_html(html: str) -> lxml.html.HtmlElement:
     if not html.strip():
         raise ExtractError("empty page")
     # lxml refuses str input that carries an encoding declaration (XHTML pages do).
     html = _XML_DECLARATION.sub("", html, count=1)
+    # NUL and other C0 controls are not HTML; lxml stops reading at a NUL.
+    html = _CONTROL.sub("", html)
+    if not html.strip():
+        raise ExtractError("empty page")
     try:
         return lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
@@ -280,6 +462,27 @@ def _parse_html(html: str | bytes) -> lxml.html.HtmlElement:
 
 
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _trafilatura_paragraphs(
+    tree: lxml.html.HtmlElement, *, url: str, favor_precision: bool
+) -> list[Paragraph]:
+    """trafilatura's text for the page (no comments, tables kept) as paragraphs with roles."""
+    xml = trafilatura.extract(
+        tree,
+        url=url or None,
+        output_format="xml",
+        favor_precision=favor_precision,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        # Formatting markup changes which elements trafilatura keeps; bold questions are
+        # read from the page itself (_bold_paragraph_texts).
+        include_formatting=False,
+        config=_CONFIG,
+    )
+    return _xml_paragraphs(xml) if xml else []
 
 
 def _xml_paragraphs(xml: str) -> list[Paragraph]:
@@ -287,27 +490,36 @@ def _xml_paragraphs(xml: str) -> list[Paragraph]:
     main = root.find("main")
     if main is None:
         main = root
+    # A line break inside a paragraph separates words.
+    for lb in main.iter("lb"):
+        lb.tail = "\n" + (lb.tail or "")
     paragraphs: list[Paragraph] = []
     for node in main:
-        text = _clean("".join(node.itertext()))
-        if not text:
-            continue
-        if node.tag == "head":
-            paragraphs.append(Paragraph("heading", text))
-        elif node.tag == "quote":
-            paragraphs.append(Paragraph("quote", text))
-        elif node.tag == "list":
-            paragraphs += [
-                Paragraph("paragraph", _clean("".join(item.itertext())))
-                for item in node.iter("item")
-                if _clean("".join(item.itertext()))
-            ]
-        else:
-            paragraphs.append(Paragraph("question" if _all_bold(node) else "paragraph", text))
+        if node.tag == "list":
+            items = [_clean("".join(item.itertext())) for item in node.iterfind("item")]
+            paragraphs += [Paragraph("paragraph", text) for text in items if text]
+        elif node.tag == "table":
+            for row in node.iter("row"):
+                cells = [_clean("".join(cell.itertext())) for cell in row.iterfind("cell")]
+                if text := " | ".join(cell for cell in cells if cell):
+                    paragraphs.append(Paragraph("paragraph", text))
+        elif text := _clean("".join(node.itertext())):
+            role = {"head": "heading", "quote": "quote"}.get(str(node.tag), "paragraph")
+            paragraphs.append(Paragraph(role, text))
     return paragraphs
 
 
 _SAFE_XML = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def _bold_paragraph_texts(tree: lxml.html.HtmlElement) -> set[str]:
+    """Texts of the page's paragraphs set wholly in bold: interview questions, mostly."""
+    return {
+        _clean(node.text_content())
+        for node in tree.iter("p")
+        if node.find(".//b") is not None or node.find(".//strong") is not None
+        if _all_bold(node)
+    }
 
 
 def _all_bold(node: Any) -> bool:
@@ -322,10 +534,110 @@ def _all_bold(node: Any) -> bool:
     return bool(text) and len(_clean(bold)) >= len(text) - 2
 
 
+def _is_prose(text: str) -> bool:
+    return len(text.split()) >= _PROSE_WORDS and bool(_PROSE_END.search(text))
+
+
+def _json_ld_items(tree: lxml.html.HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object on the page, "@graph" members included; bad JSON is skipped."""
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        # Some CMSs wrap the JSON in a CDATA section inside the script.
+        raw = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|\]\]>\s*$", "", str(script).strip())
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            continue
+        items = data if isinstance(data, list) else [data]
+        # Yoast and other CMS plugins nest the article inside an "@graph" list.
+        items += [
+            node
+            for item in items
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list)
+            for node in item["@graph"]
+        ]
+        yield from (item for item in items if isinstance(item, dict))
+
+
+def _json_ld_body(items: list[dict[str, Any]]) -> str:
+    """The longest articleBody the page's JSON-LD carries, as plain text."""
+    bodies = [
+        html_text_blocks(str(item["articleBody"])) for item in items if item.get("articleBody")
+    ]
+    return max(bodies, key=len, default="")
+
+
+def html_text_blocks(text: str) -> str:
+    """Text that may hold HTML markup as plain text, paragraphs kept on their own lines."""
+    if "<" not in text:
+        return text.strip()
+    try:
+        root = lxml.html.fragment_fromstring(text, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return text.strip()
+    for node in root.iter("p", "br", "div", "li", "h2", "h3", "h4", "blockquote"):
+        node.tail = "\n" + (node.tail or "")
+    return str(root.text_content()).strip()
+
+
+def _json_ld_image_credit(items: list[dict[str, Any]]) -> str:
+    """The credit JSON-LD gives the article's image (creditText, copyrightHolder, author)."""
+    for item in items:
+        images = item.get("image")
+        for image in images if isinstance(images, list) else [images]:
+            if not isinstance(image, dict):
+                continue
+            for key in ("creditText", "copyrightHolder", "copyrightNotice", "author"):
+                value = image.get(key)
+                if isinstance(value, dict):
+                    value = value.get("name")
+                if isinstance(value, str) and (credit := _clean(value)):
+                    return credit[:200]
+    return ""
+
+
+def _blocks(text: str) -> list[str]:
+    return [block for line in text.splitlines() if (block := _clean(line))]
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _credit_match(text: str) -> str | None:
+    """The credit named by a short "Photo: X" line (possibly in parentheses), or None."""
+    if not text or len(text) >= 200:
+        return None
+    wrapped = _CREDIT_WRAPPED.match(text)
+    match = _CREDIT_PREFIX.match(wrapped.group("inner") if wrapped else text)
+    return match.group("credit").strip() if match else None
+
+
 def _is_image_credit(text: str) -> bool:
     """A short "Photo: X" / "Image source: X" line; a bare "Источник:" may credit the text."""
-    match = _CREDIT_PREFIX.match(text)
+    wrapped = _CREDIT_WRAPPED.match(text)
+    match = _CREDIT_PREFIX.match(wrapped.group("inner") if wrapped else text)
     return match is not None and len(text) < 200 and match.group(1).lower() != "источник"
+
+
+def _file_name(url: str) -> str:
+    """The stem of a URL's file name without size suffixes ("photo-1024x768.jpg" -> "photo")."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1] if url else ""
+    stem = name.rsplit(".", 1)[0]
+    return re.sub(r"[-_@]?\d+x\d+$|[-_@]\d+w$", "", stem).lower()
+
+
+def _absolute(value: str | None, *, base: str) -> str:
+    """VALUE resolved against BASE when it is an http(s) URL (or a file beside a file), else ""."""
+    if not value or not value.strip():
+        return ""
+    try:
+        absolute = urljoin(base, value.strip())
+    except ValueError:
+        return ""
+    if absolute.startswith(("http://", "https://")):
+        return absolute
+    # A page read from a file may point at images beside it (the demo site does).
+    return absolute if base.startswith("file:") and absolute.startswith("file:") else ""
 
 
 def _only_link_text(paragraphs: list[Paragraph], tree: lxml.html.HtmlElement) -> bool:
@@ -349,19 +661,28 @@ def _only_link_text(paragraphs: list[Paragraph], tree: lxml.html.HtmlElement) ->
 def _split_authors(raw: str | None) -> list[str]:
     if not raw:
         return []
-    return [name.strip() for name in re.split(r"[;,]| and | и ", raw) if name.strip()]
+    names = re.split(r"[;,|]| and | и ", raw)
+    return [name for raw_name in names if (name := _clean(raw_name))]
 
 
 def _is_byline(text: str, authors: list[str]) -> bool:
     return len(text) <= 120 and any(author.lower() in text.lower() for author in authors)
 
 
+def _meta(tree: lxml.html.HtmlElement, name: str) -> str:
+    found = tree.xpath(f"//meta[@property='{name}' or @name='{name}']/@content")
+    return _clean(str(found[0])) if found else ""
+
+
 def _page_language(tree: lxml.html.HtmlElement) -> str:
-    lang = tree.get("lang") or ""
-    if not lang:
-        found = tree.xpath("//meta[@http-equiv='content-language']/@content")
-        lang = str(found[0]) if found else ""
-    return lang.split("-", 1)[0].split("_", 1)[0].lower()[:8]
+    """The page's language code: <html lang>, Content-Language or og:locale."""
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    if not lang.strip():
+        found = tree.xpath(
+            "//meta[@http-equiv='content-language' or @http-equiv='Content-Language']/@content"
+        )
+        lang = str(found[0]) if found else _meta(tree, "og:locale")
+    return lang.strip().split(",", 1)[0].split("-", 1)[0].split("_", 1)[0].lower()[:8]
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from newsdesk.news.models import Article
+from newsdesk.news.models import Article, ArticleRevision
+from newsdesk.news.stories import article_deduplicate, article_same_source_match
+from newsdesk.pipeline.dedup import article_minhash, content_hash
 from newsdesk.pipeline.extract import (
     Extracted,
     ExtractError,
@@ -26,13 +28,14 @@ from newsdesk.pipeline.extract import (
     paragraphs_from_html,
 )
 from newsdesk.pipeline.feeds import FeedError, FeedItem, parse_feed
-from newsdesk.pipeline.fetch import FetchError, FetchPolicy, fetch_url
+from newsdesk.pipeline.fetch import FetchError, FetchPolicy, FetchResult, fetch_url
+from newsdesk.pipeline.politeness import HostGate, RedisHostGate
+from newsdesk.pipeline.urls import URLError, canonical_url
 from newsdesk.sources.models import IngestFailure, IngestItem, Source
+from newsdesk.sources.schedule import source_schedule_failure, source_schedule_success
 
 logger = logging.getLogger(__name__)
 
-# After N consecutive failures a source waits 2**N times its interval, at most a day.
-MAX_BACKOFF = timedelta(days=1)
 # Lead images we keep a copy of: raster formats only (an SVG could carry script).
 IMAGE_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ".png",
@@ -42,6 +45,8 @@ IMAGE_SIGNATURES = {
     b"RIFF": ".webp",
 }
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# A nearly identical text of the same source is the same article only within this time.
+SAME_ARTICLE_WINDOW = timedelta(days=3)
 # An item that keeps failing is tried on this many runs, then left for an editor.
 MAX_ITEM_ATTEMPTS = 5
 # A local file source is a feed read from a file:// URL.
@@ -73,7 +78,29 @@ def fetch_policy() -> FetchPolicy:
         timeout=settings.NEWSDESK_FETCH_TIMEOUT,
         deadline=settings.NEWSDESK_FETCH_TIMEOUT * 3,
         user_agent=settings.NEWSDESK_USER_AGENT,
+        host_delay=settings.NEWSDESK_HOST_DELAY,
+        obey_robots=settings.NEWSDESK_OBEY_ROBOTS,
+        retries=settings.NEWSDESK_FETCH_RETRIES,
+        max_retry_after=settings.NEWSDESK_FETCH_MAX_RETRY_AFTER,
     )
+
+
+def host_gate() -> HostGate | None:
+    """Where per-host politeness is kept: in Redis when workers share one, else in-process."""
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith(("redis://", "rediss://")):
+        return _redis_gate(broker)
+    return None
+
+
+@functools.cache
+def _redis_gate(url: str) -> RedisHostGate:
+    return RedisHostGate.from_url(url)
+
+
+def fetch(url: str, *, policy: FetchPolicy, etag: str = "", last_modified: str = "") -> FetchResult:
+    """fetch_url through the configured host gate (see host_gate)."""
+    return fetch_url(url, policy=policy, etag=etag, last_modified=last_modified, gate=host_gate())
 
 
 def source_ingest(
@@ -100,22 +127,26 @@ def source_ingest(
         _source_failed(source, now=now, stage="fetch", message=message, report=report)
         return report
     try:
-        result = fetch_url(
+        result = fetch(
             source.url, policy=policy, etag=source.etag, last_modified=source.last_modified
         )
         if result.not_modified:
             report.not_modified = True
         else:
-            feed = parse_feed(result.content, url=result.url, charset=result.charset)
+            feed = parse_feed(result.content, url=result.url, charset=result.sniffed_charset())
     except (FetchError, FeedError) as exc:
         stage = (
             IngestFailure.Stage.FETCH if isinstance(exc, FetchError) else IngestFailure.Stage.PARSE
         )
-        _source_failed(source, now=now, stage=stage, message=str(exc), report=report)
+        retry_after = getattr(exc, "retry_after", None)
+        _source_failed(
+            source, now=now, stage=stage, message=str(exc), report=report, retry_after=retry_after
+        )
         return report
 
+    new_items: list[int] = []
     if not report.not_modified:
-        items_record(source=source, items=feed.items, report=report)
+        new_items = items_record(source=source, items=feed.items, report=report)
         # The items are safely recorded, so a 304 next time loses nothing.
         source.etag = result.etag
         source.last_modified = result.last_modified
@@ -125,7 +156,7 @@ def source_ingest(
             report.count(item_process(item_id=item_id, policy=policy, report=report))
             if progress:
                 progress(done, len(pending))
-    _source_succeeded(source, now=now)
+    _source_succeeded(source, now=now, new_items=len(new_items))
     return report
 
 
@@ -245,9 +276,9 @@ def _item_ingest(
         extracted = _extracted_from_feed(item)
         if extracted is None:
             stage = IngestFailure.Stage.FETCH
-            page = fetch_url(item.link, policy=policy)
+            page = fetch(item.link, policy=policy)
             stage = IngestFailure.Stage.EXTRACT
-            extracted = extract_article(page.content, url=page.url)
+            extracted = extract_article(page.content, url=page.url, charset=page.charset)
             _fill_from_feed(extracted, item)
         stage = IngestFailure.Stage.STORE
         article, outcome = article_upsert(
@@ -279,17 +310,25 @@ def _extracted_from_feed(item: FeedItem) -> Extracted | None:
     lead = ""
     if summary and paragraphs[0].text.startswith(summary.rstrip(". …")):
         lead = paragraphs.pop(0).text
-    canonical = item.guid if item.guid.startswith(("http://", "https://")) else item.link
     return Extracted(
-        url=canonical,
+        url=_canonical_or_as_is(item.link),
         title=item.title,
         lead=lead,
+        lead_in_text=bool(lead),
         paragraphs=paragraphs,
         authors=item.authors,
         byline=", ".join(item.authors),
         published=item.published,
         image_url=item.image_url,
     )
+
+
+def _canonical_or_as_is(url: str) -> str:
+    """The URL without tracking parameters and fragment (file:// and odd URLs as they are)."""
+    try:
+        return canonical_url(url) if url.startswith(("http://", "https://")) else url
+    except URLError:
+        return url
 
 
 def _fill_from_feed(extracted: Extracted, item: FeedItem) -> None:
@@ -302,17 +341,18 @@ def _fill_from_feed(extracted: Extracted, item: FeedItem) -> None:
     extracted.image_url = extracted.image_url or item.image_url
 
 
-def content_hash(*, title: str, text: str) -> str:
-    """Hash of the normalized title and text: equal for texts that differ only in spacing/case."""
-    normalized = re.sub(r"\s+", " ", f"{title}\n{text}").strip().casefold()
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
-
-
 def article_upsert(
     *, source: Source, link: str, extracted: Extracted, feed_fingerprint: str
 ) -> tuple[Article, str]:
-    """Create or update the article at its canonical URL; returns it and new/updated/unchanged."""
-    digest = content_hash(title=extracted.title, text=extracted.text)
+    """Create or update an article; returns it and new/updated/unchanged.
+
+    The same article is found by its canonical URL, then its link, then (for the same source)
+    the same normalized text or a nearly identical one: a page moved to a new URL or retitled
+    is updated, never added twice. A changed article keeps its earlier version as a revision.
+    Its near-duplicates from other sources are grouped into one story, in the same transaction.
+    """
+    body = "\n\n".join(p.text for p in extracted.paragraphs)
+    digest = content_hash(title=extracted.title, text=body)
     fields = {
         "source": source,
         "link": link,
@@ -336,19 +376,36 @@ def article_upsert(
     for _attempt in range(2):
         try:
             with transaction.atomic():
-                article = (
-                    Article.objects.select_for_update().filter(canonical_url=extracted.url).first()
-                ) or Article.objects.select_for_update().filter(source=source, link=link).first()
+                article = _article_same(
+                    source=source, link=link, extracted=extracted, digest=digest, body=body
+                )
                 if article is None:
                     article = Article.objects.create(
                         canonical_url=extracted.url, fetched_at=timezone.now(), **fields
                     )
+                    article_deduplicate(article=article)
                     return article, "new"
                 changed = article.content_hash != digest
+                if changed:
+                    ArticleRevision.objects.create(
+                        article=article,
+                        title=article.title,
+                        lead=article.lead,
+                        paragraphs=article.paragraphs,
+                        content_hash=article.content_hash,
+                        seen_at=article.fetched_at,
+                    )
+                if (
+                    article.canonical_url != extracted.url
+                    and not Article.objects.filter(canonical_url=extracted.url).exists()
+                ):
+                    article.canonical_url = extracted.url  # the page moved
                 for name, value in fields.items():
                     setattr(article, name, value)
                 article.fetched_at = timezone.now()
                 article.save()
+                if changed or not article.minhash:
+                    article_deduplicate(article=article)
                 return article, "updated" if changed else "unchanged"
         except IntegrityError:
             # Another process stored the same canonical URL meanwhile: update that row.
@@ -356,10 +413,35 @@ def article_upsert(
     raise IntegrityError(f"could not store {extracted.url}")
 
 
+def _article_same(
+    *, source: Source, link: str, extracted: Extracted, digest: str, body: str
+) -> Article | None:
+    """The stored article this extraction is a version of, locked for update, if any."""
+    rows = Article.objects.select_for_update()
+    article = (
+        rows.filter(canonical_url=extracted.url).first()
+        or rows.filter(source=source, link=link).first()
+        or rows.filter(source=source, content_hash=digest).first()
+    )
+    if article is not None:
+        return article
+    minhash = article_minhash(title=extracted.title, lead=extracted.lead, text=body)
+    match = article_same_source_match(source=source, minhash=minhash)
+    if match is None or not _close_in_time(match.published_at, extracted.published):
+        return None
+    return rows.filter(pk=match.pk).first()
+
+
+def _close_in_time(a: datetime | None, b: datetime | None) -> bool:
+    """Publication times that allow two texts to be one article (a source's templated
+    announcements look alike but are days apart)."""
+    return a is None or b is None or abs(a - b) <= SAME_ARTICLE_WINDOW
+
+
 def article_image_cache(*, article: Article, policy: FetchPolicy) -> None:
     """Keep a local copy of the lead image so readers' browsers never call the origin."""
     try:
-        result = fetch_url(article.image_url, policy=policy)
+        result = fetch(article.image_url, policy=policy)
     except FetchError as exc:
         logger.warning("lead image of article %s not cached: %s", article.pk, exc)
         return
@@ -373,13 +455,6 @@ def article_image_cache(*, article: Article, policy: FetchPolicy) -> None:
     Article.objects.filter(pk=article.pk).update(image_file=article.image_file.name)
 
 
-def sources_due(*, now: datetime | None = None) -> list[Source]:
-    """Enabled sources whose next fetch time has come, oldest first."""
-    now = now or timezone.now()
-    due = Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now)
-    return list(Source.objects.filter(due, enabled=True).order_by("next_fetch_at", "id"))
-
-
 def _record_failure(
     source: Source, *, url: str, stage: str, message: str, report: SourceReport
 ) -> None:
@@ -387,22 +462,40 @@ def _record_failure(
     IngestFailure.objects.create(source=source, url=url[:2000], stage=stage, message=message)
 
 
-def _source_succeeded(source: Source, *, now: datetime) -> None:
-    source.last_success_at = now
-    source.consecutive_failures = 0
-    source.next_fetch_at = now + source.fetch_interval
-    source.save()
+# What a run writes on its source: never the editor's fields (a pause set meanwhile stays).
+FETCH_STATE_FIELDS = [
+    "etag",
+    "last_modified",
+    "last_fetch_at",
+    "last_success_at",
+    "last_error",
+    "last_error_at",
+    "consecutive_failures",
+    "next_fetch_at",
+    "poll_interval",
+    "paused_at",
+    "pause_reason",
+]
+
+
+def _source_succeeded(source: Source, *, now: datetime, new_items: int) -> None:
+    source_schedule_success(source=source, now=now, new_articles=new_items)
+    source.save(
+        update_fields=[f for f in FETCH_STATE_FIELDS if f not in {"paused_at", "pause_reason"}]
+    )
 
 
 def _source_failed(
-    source: Source, *, now: datetime, stage: str, message: str, report: SourceReport
+    source: Source,
+    *,
+    now: datetime,
+    stage: str,
+    message: str,
+    report: SourceReport,
+    retry_after: float | None = None,
 ) -> None:
-    """The whole source failed: record why, count it, and back off."""
+    """The whole source failed: record why, count it, back off (and pause after many)."""
     _record_failure(source, url=source.url, stage=stage, message=message, report=report)
     report.failed = 1
-    source.last_error = message
-    source.last_error_at = now
-    source.consecutive_failures += 1
-    backoff = min(source.fetch_interval * 2 ** min(source.consecutive_failures, 10), MAX_BACKOFF)
-    source.next_fetch_at = now + backoff
-    source.save()
+    source_schedule_failure(source=source, now=now, message=message, retry_after=retry_after)
+    source.save(update_fields=FETCH_STATE_FIELDS)

@@ -7,7 +7,8 @@ from typing import Any
 from celery import shared_task
 
 from newsdesk.sources.models import Source
-from newsdesk.sources.services import item_process, items_pending, source_ingest, sources_due
+from newsdesk.sources.selectors import sources_due
+from newsdesk.sources.services import item_process, items_pending, source_ingest
 
 
 @shared_task(name="sources.ingest_source", bind=True)  # type: ignore[untyped-decorator]

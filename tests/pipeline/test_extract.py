@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,11 +12,13 @@ import lxml.html
 import pytest
 
 from newsdesk.pipeline.extract import (
+    MAX_PAGE_CHARS,
     Extracted,
     ExtractError,
     Paragraph,
     assign_roles,
     extract_article,
+    find_human_date,
     find_image_credit,
     find_published,
     html_text,
@@ -241,8 +245,11 @@ def test_as_json_holds_every_field() -> None:
 
     assert data["published"] == "2025-04-19T22:25:00+00:00"
     assert data["image_credit"] == "ТАСС"
-    assert data["text"] == "\n\n".join(p["text"] for p in data["paragraphs"])
+    # The page shows its lead as the body's first paragraph: the text opens with it.
+    assert data["text"] == "\n\n".join([data["lead"], *(p["text"] for p in data["paragraphs"])])
     assert {p["role"] for p in data["paragraphs"]} == {"paragraph"}
+    assert data["description"] == data["lead"]
+    assert data["site_name"]
 
 
 # --- dates and encodings ------------------------------------------------------------------
@@ -488,3 +495,252 @@ def test_find_published_skips_unparseable_values_and_returns_none_without_any() 
 )
 def test_html_text_gives_plain_text_of_fragments_even_broken_ones(fragment: str, text: str) -> None:
     assert html_text(fragment) == text
+
+
+# --- lead, canonical URL, human dates, JSON-LD body ---------------------------------------
+
+_BODY = (
+    "<p>Первый абзац статьи о том, как городские власти решили перестроить набережную, "
+    "и что об этом думают жители соседних кварталов.</p>"
+    "<p>Второй абзац: работы начнутся весной и продлятся два года, а движение по набережной "
+    "на это время закроют для машин.</p>"
+)
+
+
+def _article_page(head: str = "", body: str = _BODY, before: str = "") -> str:
+    return (
+        f"<html lang='ru'><head><title>Набережную перестроят</title>{head}</head><body>"
+        f"<article><h1>Набережную перестроят</h1>{before}{body}</article></body></html>"
+    )
+
+
+def test_lead_shown_in_the_body_opens_the_text_but_stays_out_of_the_paragraphs() -> None:
+    article = _extract("interview_en_dashes.html")
+
+    assert article.text.startswith(article.lead + "\n\n")
+    assert article.lead not in [p.text for p in article.paragraphs]
+    assert article.as_json()["text"] == article.text
+
+
+def test_lead_only_in_meta_tags_is_not_added_to_the_text() -> None:
+    html = _article_page('<meta name="description" content="Краткое описание для поиска.">')
+
+    article = extract_article(html, url="https://city.example.ru/a")
+
+    assert article.lead == "Краткое описание для поиска."
+    assert article.description == article.lead
+    assert "Краткое описание" not in article.text
+    assert article.text.startswith("Первый абзац")
+
+
+def test_same_site_canonical_link_is_the_url_without_its_trackers() -> None:
+    head = '<link rel="canonical" href="https://www.city.example.ru/news/1?utm_source=tg#top">'
+
+    article = extract_article(_article_page(head), url="https://m.city.example.ru/n1?from=rss")
+
+    assert article.url == "https://www.city.example.ru/news/1"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<link rel="canonical" href="https://victim.example.com/exclusive">',
+        '<meta property="og:url" content="https://victim.example.com/exclusive">',
+        '<link rel="canonical" href="javascript:alert(1)">',
+        '<link rel="canonical" href="http://[::1">',
+    ],
+    ids=["other-site-canonical", "other-site-og-url", "javascript", "malformed"],
+)
+def test_canonical_pointing_elsewhere_or_broken_is_ignored(head: str) -> None:
+    article = extract_article(
+        _article_page(head), url="https://city.example.ru/news/1?utm_medium=rss&id=5"
+    )
+
+    assert article.url == "https://city.example.ru/news/1?id=5"
+
+
+def test_page_read_from_a_file_takes_its_canonical_url() -> None:
+    head = '<link rel="canonical" href="https://city.example.ru/news/1?utm_source=x">'
+
+    article = extract_article(_article_page(head), url="file:///tmp/saved/page.html")
+
+    assert article.url == "https://city.example.ru/news/1"
+
+
+@pytest.mark.parametrize(
+    ("marker", "expected"),
+    [
+        (
+            "<div class='article__date'>7 марта 2023, 05:33</div>",
+            datetime(2023, 3, 7, 5, 33, tzinfo=UTC),
+        ),
+        ("<time>March 7, 2023</time>", datetime(2023, 3, 7, tzinfo=UTC)),
+        (
+            "<span class='published'>Опубликовано: 12.01.2024 в 18:40</span>",
+            datetime(2024, 1, 12, 18, 40, tzinfo=UTC),
+        ),
+        (
+            "<p class='byline'>By Jane Roe | 5 June 2024 at 9:15</p>",
+            datetime(2024, 6, 5, 9, 15, tzinfo=UTC),
+        ),
+    ],
+    ids=["ru-date-class", "en-time-text", "ru-dotted", "en-byline"],
+)
+def test_human_written_date_is_found_when_no_machine_date_exists(
+    marker: str, expected: datetime
+) -> None:
+    article = extract_article(_article_page(before=marker), url="https://city.example.ru/a")
+
+    assert article.published == expected
+
+
+def test_numbers_in_the_text_are_not_taken_for_a_date() -> None:
+    body = (
+        "<p>В 2023 году на ремонт потратили 12 05 1999 рублей, а 7 из 10 жителей одобрили план "
+        "перестройки набережной, сообщили в мэрии города в понедельник вечером.</p>"
+        "<div class='stats'>Счёт 3:1, 12 марта</div>"
+    )
+
+    article = extract_article(_article_page(body=body), url="https://city.example.ru/a")
+
+    assert article.published is None
+    assert find_human_date(lxml.html.fromstring(_article_page(body=body))) is None
+
+
+def test_machine_date_wins_over_a_human_one() -> None:
+    head = '<meta property="article:published_time" content="2023-03-07T05:33:00+03:00">'
+    page = _article_page(head, before="<div class='date'>1 января 2020</div>")
+
+    article = extract_article(page, url="https://city.example.ru/a")
+
+    assert article.published == datetime(2023, 3, 7, 2, 33, tzinfo=UTC)
+
+
+def test_json_ld_article_body_stands_in_for_text_rendered_by_scripts() -> None:
+    body = "\n".join(
+        f"Абзац номер {n}: власти города рассказали о планах на весну и лето." for n in range(12)
+    )
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Планы", "articleBody": body})
+    page = (
+        "<html><head><title>Планы</title>"
+        f'<script type="application/ld+json">{ld}</script></head>'
+        "<body><article><h1>Планы</h1><p>Загрузка… Включите JavaScript, чтобы читать.</p>"
+        "</article><div id='app'></div></body></html>"
+    )
+
+    article = extract_article(page, url="https://city.example.ru/a")
+
+    assert len(article.paragraphs) == 12
+    assert article.paragraphs[3].text.startswith("Абзац номер 3:")
+
+
+def test_json_ld_with_cdata_and_offset_without_colon_gives_the_date_and_image_credit() -> None:
+    ld = (
+        '<script type="application/ld+json"><![CDATA[{"@type":"NewsArticle",'
+        '"datePublished":"2021-11-01T10:52:50+0100","image":{"@type":"ImageObject",'
+        '"url":"https://e.cz/a.jpg","creditText":"Reuters"}}]]></script>'
+    )
+
+    article = extract_article(_article_page(ld), url="https://e.cz/a")
+
+    assert article.published == datetime(2021, 11, 1, 9, 52, 50, tzinfo=UTC)
+    assert article.image_credit == "Reuters"
+
+
+# --- image credits ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("caption", "credit"),
+    [
+        ("(Фото: РИА Новости / Иван Петров)", "РИА Новости / Иван Петров"),
+        ("Фотография: пресс-служба мэрии", "пресс-служба мэрии"),
+        ("Photo credit: AP", "AP"),
+        ("Иллюстрация: Midjourney", "Midjourney"),
+    ],
+)
+def test_image_credit_lines_in_their_many_forms(caption: str, credit: str) -> None:
+    page = _article_page(
+        before=f"<figure><img src='/a.jpg'><figcaption>{caption}</figcaption></figure>"
+    )
+
+    article = extract_article(page, url="https://city.example.ru/a")
+
+    assert article.image_credit == credit
+    assert caption not in article.text
+
+
+def test_the_lead_images_own_figure_gives_the_credit() -> None:
+    tree = lxml.html.fromstring(
+        "<html><body>"
+        "<figure><img src='/img/other.jpg'><figcaption>Фото: Архив</figcaption></figure>"
+        "<figure><img src='/img/lead-800x600.jpg' alt='Мост'>"
+        "<figcaption>Мост ночью. <span>Фото: ТАСС</span></figcaption></figure>"
+        "</body></html>"
+    )
+
+    assert find_image_credit(tree, image_url="https://e.ru/img/lead.jpg") == ("ТАСС", "Мост")
+
+
+# --- encodings and hostile input ----------------------------------------------------------
+
+
+def test_koi8_r_bytes_without_a_charset_decode_russian_text() -> None:
+    raw = _page("windows1251_ru.html").decode("windows-1251")
+    raw = raw.replace(
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">', ""
+    )
+
+    article = extract_article(
+        raw.encode("koi8-r", errors="replace"), url="https://agro.example.ru/news/1"
+    )
+
+    assert article.title == "Урожай зерна в области превысил прогноз"
+
+
+def test_http_charset_decodes_a_page_whose_meta_is_silent() -> None:
+    raw = _page("windows1251_ru.html").replace(
+        b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">', b""
+    )
+
+    article = extract_article(raw, url="https://agro.example.ru/news/1", charset="windows-1251")
+
+    assert "Уборка подсолнечника и кукурузы" in article.text
+
+
+def test_page_over_the_size_cap_is_refused() -> None:
+    huge = b"<html><body><p>" + b"word " * (MAX_PAGE_CHARS // 5 + 1) + b"</p></body></html>"
+
+    with pytest.raises(ExtractError, match="cap"):
+        extract_article(huge, url="https://e.com/a")
+    with pytest.raises(ExtractError, match="cap"):
+        extract_article(huge.decode(), url="https://e.com/a")
+
+
+def test_nul_bytes_inside_a_page_do_not_hide_the_article() -> None:
+    page = _page("headings_quote.html").replace(b"<body>", b"<body>\x00\x00", 1)
+
+    article = extract_article(page, url="https://e.com/a")
+
+    assert "protected cycle lanes" in article.text
+
+
+def test_deeply_nested_markup_is_an_error_or_an_article_not_a_crash() -> None:
+    page = (
+        "<html><body>" + "<div>" * 5000 + "<p>Deep text.</p>" + "</div>" * 5000 + "</body></html>"
+    )
+
+    with contextlib.suppress(ExtractError):
+        extract_article(page, url="https://e.com/a")
+
+
+def test_json_ld_that_is_broken_or_hostile_is_skipped() -> None:
+    head = (
+        '<script type="application/ld+json">{"@graph": [1, "x", null]}</script>'
+        '<script type="application/ld+json">' + "[" * 5000 + "</script>"
+        '<script type="application/ld+json">{"articleBody": 12, "image": [null, 3]}</script>'
+    )
+
+    article = extract_article(_article_page(head), url="https://city.example.ru/a")
+
+    assert article.text.startswith("Первый абзац")

@@ -1,8 +1,9 @@
-"""parse_feed over recorded RSS 2.0, Atom 1.0, RSS 1.0 (RDF) feeds and hostile bytes."""
+"""parse_feed over recorded RSS 0.91/0.92/2.0, RSS 1.0, Atom, JSON Feed and hostile bytes."""
 
 from __future__ import annotations
 
-import time
+import gzip
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.pipeline.feeds import FeedError, FeedItem, parse_feed
+from tests.loopback import LoopbackServer
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
@@ -262,12 +264,242 @@ def test_fingerprint_ignores_fields_that_are_not_the_items_text() -> None:
     assert moved.fingerprint() == item.fingerprint()
 
 
+# --- RSS 0.91, 0.92 and Yandex full text ------------------------------------------------
+
+
+def test_rss091_with_the_netscape_doctype_parses(http_server: LoopbackServer) -> None:
+    # The DOCTYPE names an external DTD; pointing it at a live server shows it is never fetched.
+    dtd_url = http_server.add("/rss-0.91.dtd", '<!ENTITY eacute "&#233;">')
+    content = _feed("rss091.xml").replace(
+        b"http://my.netscape.com/publish/formats/rss-0.91.dtd", dtd_url.encode()
+    )
+
+    feed = parse_feed(content, url="https://gazette.example.org/rss091.xml")
+
+    assert feed.format == "rss091n"
+    assert feed.title == "Harbour Gazette"
+    assert feed.language == "en-us"
+    assert [item.title for item in feed.items] == [
+        "Ferry timetable changes from Monday",
+        "Café owners protest parking fees",
+    ]
+    assert feed.items[0].link == "https://gazette.example.org/news/ferry-timetable-changes.html"
+    assert feed.items[0].published is None
+    assert http_server.requests == []
+
+
+def test_rss092_item_with_only_a_description_keeps_empty_title_and_link() -> None:
+    feed = parse_feed(_feed("rss092.xml"), url="https://radio.example.net/bulletins/rss")
+
+    assert feed.format == "rss092"
+    assert len(feed.items) == 3
+    bulletin = feed.items[1]
+    assert (bulletin.title, bulletin.link, bulletin.published) == ("", "", None)
+    assert bulletin.summary.startswith("Bulletin at 8 am")
+    assert feed.items[0].summary == "<p>Seven schools in the upper valley are closed today.</p>"
+    assert feed.items[2].link == "https://radio.example.net/bulletins/2025/03/04/bus-depot"
+
+
+def test_every_xml_format_is_named() -> None:
+    formats = {
+        name: parse_feed(_feed(name)).format
+        for name in ("rss091.xml", "rss092.xml", "rss2.xml", "rdf.xml", "atom.xml")
+    }
+
+    assert formats == {
+        "rss091.xml": "rss091n",
+        "rss092.xml": "rss092",
+        "rss2.xml": "rss20",
+        "rdf.xml": "rss10",
+        "atom.xml": "atom10",
+    }
+
+
+def test_yandex_full_text_becomes_content_paragraphs() -> None:
+    feed = parse_feed(_feed("rss2_yandex_ru.xml"))
+
+    first, second = feed.items
+    assert first.title == "Утверждена программа восстановления лесов на 2025–2030 годы"
+    assert first.published == datetime(2025, 3, 4, 12, 30, tzinfo=UTC)
+    assert first.image_url == "https://minprirody.example.ru/upload/iblock/7a1/forest.jpg"
+    assert first.content_html == (
+        "<p>Программа предусматривает посадку леса на площади 1,5 млн гектаров.</p>"
+        "<p>Финансирование составит 48 млрд рублей; средства распределят между 62 регионами.</p>"
+        "<p>«Мы впервые закладываем в программу уход за молодыми посадками», — отметил министр.</p>"
+    )
+    assert second.content_html == ""
+
+
+def test_atom_updated_time_is_kept_apart_from_published() -> None:
+    first, second = parse_feed(_feed("atom.xml")).items
+
+    assert first.published == datetime(2025, 3, 4, 6, 45, tzinfo=UTC)
+    assert first.updated == datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+    assert second.updated == datetime(2025, 3, 3, 23, 30, tzinfo=UTC)
+    assert parse_feed(_feed("rss2.xml")).items[0].updated is None
+
+
+# --- JSON Feed ----------------------------------------------------------------------------
+
+
+def test_json_feed_1_1_maps_every_field() -> None:
+    feed = parse_feed(_feed("jsonfeed11_ru.json"), url="https://vecher.example.ru/feed.json")
+
+    assert feed.format == "json11"
+    assert feed.title == "Городская газета «Вечерний Тверск»"
+    assert feed.link == "https://vecher.example.ru/"
+    assert feed.language == "ru"
+    tram = feed.items[0]
+    assert tram.guid == "https://vecher.example.ru/2025/03/04/tram"
+    assert tram.link == "https://vecher.example.ru/2025/03/04/tram"
+    assert tram.title == "Трамвайная линия на Заречье откроется к лету"
+    assert tram.summary == "Работы выполнены на 80% — «Горэлектротранс»."
+    assert tram.published == datetime(2025, 3, 4, 6, 15, tzinfo=UTC)
+    assert tram.updated == datetime(2025, 3, 4, 9, 40, tzinfo=UTC)
+    assert tram.authors == ["Ольга Кравец", "Дмитрий Зуев"]
+    assert tram.image_url == "https://vecher.example.ru/media/tram-cover.jpg"
+
+
+def test_json_feed_html_is_sanitized_and_its_links_made_absolute() -> None:
+    tram = parse_feed(_feed("jsonfeed11_ru.json")).items[0]
+
+    assert tram.content_html == (
+        "<p>Работы выполнены на 80%.</p>"
+        '<p>Новые вагоны уже <a href="https://vecher.example.ru/2025/02/10/vagony">прибыли</a>'
+        " в депо.</p>"
+        '<img src="https://vecher.example.ru/media/tram.jpg" alt="Трамвай">'
+    )
+    assert "script" not in tram.content_html
+    assert "onclick" not in tram.content_html
+
+
+def test_json_feed_content_text_becomes_escaped_paragraphs() -> None:
+    bridge = parse_feed(_feed("jsonfeed11_ru.json")).items[1]
+
+    assert bridge.content_html == (
+        "<p>Движение ограничат с 10 марта.</p><p>Объезд — по улице Советской &amp; набережной.</p>"
+    )
+    assert bridge.title == "Мост через Тьмаку закроют на ремонт"
+    assert bridge.guid == "40117"  # a numeric id, spelled out
+    assert bridge.published == datetime(2025, 3, 3, 18, 0, tzinfo=UTC)
+
+
+def test_json_feed_item_without_link_title_or_date_is_kept_with_empty_fields() -> None:
+    note = parse_feed(_feed("jsonfeed11_ru.json")).items[2]
+
+    assert (note.link, note.title, note.published) == ("", "", None)
+    assert note.guid == "note-2025-03-03"
+    # Items without their own authors take the feed's.
+    assert note.authors == ["Редакция «Вечернего Тверска»"]
+
+
+def test_json_feed_1_0_uses_external_url_banner_image_and_author_object() -> None:
+    feed = parse_feed(_feed("jsonfeed10.json"))
+
+    assert feed.format == "json10"
+    library, budget = feed.items
+    assert library.link == "https://news.example.edu/library-extends-hours"
+    assert library.image_url == "https://lantern.example.edu/img/library.jpg"
+    assert library.authors == ["Priya Raman"]
+    assert library.published == datetime(2025, 3, 5, 12, 30, tzinfo=UTC)
+    assert budget.authors == ["The Lantern staff"]
+    # Only a modification date: it stands in for the publication date, as in Atom.
+    assert budget.published == budget.updated == datetime(2025, 3, 4, 16, 0, tzinfo=UTC)
+    assert budget.summary == "Spending on clubs rises by 12% &amp; sports by 4%."
+
+
+def _json_feed(items: object, **extra: object) -> bytes:
+    document = {"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": items}
+    return json.dumps({**document, **extra}).encode()
+
+
+def test_json_feed_relative_and_script_links_resolve_or_drop() -> None:
+    content = _json_feed(
+        [
+            {"id": "1", "url": "/news/1", "title": "Relative"},
+            {"id": "2", "url": "javascript:alert(1)", "title": "Script"},
+            {"id": "3", "url": "https://e.com/3", "image": "data:image/png;base64,AAAA"},
+        ]
+    )
+
+    items = parse_feed(content, url="https://e.com/feed.json").items
+
+    assert [item.link for item in items] == ["https://e.com/news/1", "", "https://e.com/3"]
+    assert items[2].image_url == ""
+
+
+def test_json_feed_fields_of_the_wrong_type_are_treated_as_missing() -> None:
+    content = _json_feed(
+        [
+            "not an object",
+            {"id": None, "url": 42, "title": ["a"], "authors": "x", "date_published": 5},
+            {"id": "ok", "date_published": "yesterday", "author": "Jane"},
+        ]
+    )
+
+    items = parse_feed(content).items
+
+    assert len(items) == 2
+    assert (items[0].guid, items[0].link, items[0].title, items[0].authors) == ("", "", "", [])
+    assert items[0].published is None
+    assert (items[1].published, items[1].authors) == (None, [])
+
+
+def test_json_feed_time_without_an_offset_is_taken_as_utc() -> None:
+    content = _json_feed([{"id": "1", "date_published": "2025-03-04T09:15:00"}])
+
+    assert parse_feed(content).items[0].published == datetime(2025, 3, 4, 9, 15, tzinfo=UTC)
+
+
+def test_empty_json_feed_has_no_items() -> None:
+    feed = parse_feed(_json_feed([]))
+
+    assert (feed.title, feed.items) == ("T", [])
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "invalid JSON"),
+        (b"{'version': 1}", "invalid JSON"),
+        (b'["https://jsonfeed.org/version/1.1"]', "top level is not an object"),
+        (b'{"title": "No version", "items": []}', '"version"'),
+        (b'{"version": "1.1", "items": []}', '"version"'),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', '"items" is not a list'),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "title": "\xff\xfe"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_json_that_is_not_a_json_feed_raises_feed_error(content: bytes, expected: str) -> None:
+    assert expected in _one_line_feed_error(content)
+
+
+# --- many items ---------------------------------------------------------------------------
+
+
+def test_feed_with_thousands_of_items_returns_them_all_in_order() -> None:
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://e.com/{n}</link></item>" for n in range(3000)
+    )
+
+    feed = parse_feed(_rss(items))
+
+    assert len(feed.items) == 3000
+    assert feed.items[-1].link == "https://e.com/2999"
+
+
+def test_json_feed_with_thousands_of_items_returns_them_all() -> None:
+    content = _json_feed([{"id": str(n), "url": f"https://e.com/{n}"} for n in range(20_000)])
+
+    assert len(parse_feed(content).items) == 20_000
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 
-def _one_line_feed_error(content: bytes) -> str:
+def _one_line_feed_error(content: bytes, *, url: str = "https://example.com/rss") -> str:
     with pytest.raises(FeedError) as info:
-        parse_feed(content, url="https://example.com/rss")
+        parse_feed(content, url=url)
     message = str(info.value)
     assert message
     assert "\n" not in message
@@ -279,27 +511,69 @@ def test_empty_bytes_raise_feed_error(content: bytes) -> None:
     assert "empty" in _one_line_feed_error(content)
 
 
-def test_html_page_raises_feed_error() -> None:
+def test_valid_feed_without_items_is_an_empty_feed_not_an_error() -> None:
+    for content in (
+        b'<rss version="2.0"><channel></channel></rss>',
+        b'<rss version="2.0"><channel><title>Quiet</title></channel></rss>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Quiet</title></feed>',
+    ):
+        assert parse_feed(content).items == []
+
+
+def test_html_page_raises_feed_error_saying_it_is_html() -> None:
     page = (
         b"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Home</title>"
         b"</head><body><nav><a href='/a'>A</a> <a href='/b'>B</a></nav>"
         b"<p>Welcome to our site.</p></body></html>"
     )
 
-    assert "not a readable feed" in _one_line_feed_error(page)
+    assert _one_line_feed_error(page) == "not a readable feed: looks like an HTML page"
 
 
-def test_binary_garbage_raises_feed_error() -> None:
-    garbage = bytes(range(256)) * 16 + b"\x89PNG\r\n\x1a\n\x00\x00"
+def test_html_page_that_links_to_feeds_names_them_in_the_error() -> None:
+    page = (FEEDS.parent / "pages" / "section_en_newsroom.html").read_bytes()
 
-    assert "not a readable feed" in _one_line_feed_error(garbage)
+    message = _one_line_feed_error(page, url="https://www.wire.example.com/world/")
+
+    assert message == (
+        "not a readable feed: looks like an HTML page; it links to feeds: "
+        "https://www.wire.example.com/world/rss, https://www.wire.example.com/atom.xml, "
+        "https://www.wire.example.com/feed.json"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'<?xml version="1.0"?><urlset><url><loc>https://e.com/</loc></url></urlset>', "sitemap"),
+        (b'<opml version="2.0"><body><outline xmlUrl="https://e.com/rss"/></body></opml>', "OPML"),
+        (b'<?xml version="1.0"?><catalog><book>x</book></catalog>', "not RSS, Atom or RDF"),
+    ],
+)
+def test_other_xml_raises_feed_error_saying_what_it_is(content: bytes, expected: str) -> None:
+    assert expected in _one_line_feed_error(content)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (bytes(range(256)) * 16, "binary data"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "PNG image"),
+        (gzip.compress(_rss("<item><title>A</title></item>")), "gzip"),
+    ],
+)
+def test_binary_content_raises_feed_error(content: bytes, expected: str) -> None:
+    message = _one_line_feed_error(content)
+
+    assert "not a readable feed" in message
+    assert expected in message
 
 
 def test_plain_text_raises_feed_error() -> None:
     assert "not a readable feed" in _one_line_feed_error(b"Service temporarily unavailable\n")
 
 
-def test_truncated_xml_keeps_the_items_complete_before_the_cut() -> None:
+def test_truncated_xml_keeps_the_items_complete_before_the_cut_and_warns() -> None:
     content = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut</title>'
         b"<item><title>Whole</title><link>https://e.com/1</link></item>"
@@ -311,10 +585,37 @@ def test_truncated_xml_keeps_the_items_complete_before_the_cut() -> None:
     assert feed.title == "Cut"
     assert feed.items[0].title == "Whole"
     assert feed.items[0].link == "https://e.com/1"
+    assert feed.warning.startswith("broken XML")
 
 
-def test_truncated_xml_before_any_title_raises_feed_error() -> None:
-    _one_line_feed_error(b'<?xml version="1.0"?><rss version="2.0"><chan')
+def test_well_formed_feed_has_no_warning() -> None:
+    assert parse_feed(_feed("rss2.xml")).warning == ""
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><chan',
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut</title><descr',
+    ],
+)
+def test_broken_xml_without_any_item_raises_feed_error(content: bytes) -> None:
+    assert "broken XML with no items" in _one_line_feed_error(content)
+
+
+def test_malformed_but_complete_feed_is_read_with_a_warning() -> None:
+    # An unescaped & and an unclosed <br> in a description: common in hand-made feeds.
+    content = _rss(
+        "<item><title>Fish & chips</title><link>https://e.com/1</link>"
+        "<description>Line<br>two</description></item>"
+        "<item><title>Second</title><link>https://e.com/2</link></item>"
+    )
+
+    feed = parse_feed(content)
+
+    assert [item.link for item in feed.items] == ["https://e.com/1", "https://e.com/2"]
+    assert feed.items[0].title == "Fish & chips"
+    assert feed.warning
 
 
 def test_body_naming_a_local_file_is_parsed_as_text_never_opened(tmp_path: Path) -> None:
@@ -344,43 +645,68 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 </channel></rss>"""
 
 
-def test_billion_laughs_never_expands() -> None:
-    started = time.monotonic()
-    try:
-        feed = parse_feed(BILLION_LAUGHS)
-    except FeedError:
-        feed = None
-    elapsed = time.monotonic() - started
+def test_billion_laughs_is_refused_before_any_parser_expands_it() -> None:
+    message = _one_line_feed_error(BILLION_LAUGHS)
 
-    assert elapsed < 5.0
-    if feed is not None:
-        seen = [feed.title] + [f"{i.title} {i.summary} {i.content_html}" for i in feed.items]
-        assert all("lollollol" not in text for text in seen)
-        assert all(len(text) < 1000 for text in seen)
+    assert "declares XML entities" in message
+    assert "lol" not in message
 
 
-XXE = b"""<?xml version="1.0"?>
-<!DOCTYPE rss [ <!ENTITY xxe SYSTEM "file:///etc/passwd"> ]>
-<rss version="2.0"><channel><title>XXE &xxe;</title>
-<item><title>Leak &xxe;</title><link>https://e.com/1</link>
-<description>Body &xxe;</description></item>
-</channel></rss>"""
+def test_billion_laughs_hidden_behind_a_comment_is_refused_too() -> None:
+    # feedparser strips a DOCTYPE with a regex; a tag-like comment before the entities
+    # makes it hand the whole DOCTYPE to expat, which then expands what it can.
+    content = BILLION_LAUGHS.replace(b"<!DOCTYPE rss [\n", b"<!DOCTYPE rss [\n<!-- <a> -->\n")
+
+    assert "declares XML entities" in _one_line_feed_error(content)
 
 
-def test_external_entity_is_never_resolved() -> None:
-    started = time.monotonic()
-    try:
-        feed = parse_feed(XXE)
-    except FeedError:
-        feed = None
+def _xxe_variants(secret: Path, dtd_url: str) -> list[bytes]:
+    uri = secret.as_uri()
+    body = (
+        '<rss version="2.0"><channel><title>XXE &xxe;</title>'
+        "<item><title>Leak &xxe;</title><link>https://e.com/1</link>"
+        "<description>Body &xxe;</description></item></channel></rss>"
+    )
+    prolog = '<?xml version="1.0"?>\n'
+    return [
+        f'{prolog}<!DOCTYPE rss [ <!ENTITY xxe SYSTEM "{uri}"> ]>\n{body}'.encode(),
+        f'{prolog}<!DOCTYPE rss [\n<!ENTITY xxe SYSTEM "{uri}">\n]>\n{body}'.encode(),
+        f'<!DOCTYPE rss [\n<!-- <a> -->\n<!ENTITY xxe SYSTEM "{uri}">\n]>\n{body}'.encode(),
+        f'<!DOCTYPE rss [\n<!ENTITY % remote SYSTEM "{dtd_url}">\n%remote;\n]>\n{body}'.encode(),
+        f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{uri}">]>{body}'.encode("utf-16"),
+    ]
 
-    assert time.monotonic() - started < 5.0
-    if feed is not None:
-        seen = " ".join(
-            [feed.title] + [f"{i.title} {i.summary} {i.content_html}" for i in feed.items]
-        )
-        assert "root:" not in seen
-        assert "/bin/" not in seen
+
+def test_external_entities_are_refused_and_never_read(
+    tmp_path: Path, http_server: LoopbackServer
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-MARKER")
+    dtd_url = http_server.add("/evil.dtd", f'<!ENTITY xxe SYSTEM "{secret.as_uri()}">')
+
+    for content in _xxe_variants(secret, dtd_url):
+        message = _one_line_feed_error(content)
+        assert "declares XML entities" in message
+        assert "TOP-SECRET" not in message
+    assert http_server.requests == []
+
+
+def test_a_doctype_without_entities_is_still_read() -> None:
+    content = _rss(
+        "<item><title>T</title><link>https://e.com/1</link></item>",
+        prolog='<?xml version="1.0"?>\n<!DOCTYPE rss>\n',
+    )
+
+    assert parse_feed(content).items[0].link == "https://e.com/1"
+
+
+def test_utf16_feed_is_read() -> None:
+    content = (
+        '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"><channel><title>Лента</title>'
+        "<item><title>Новости</title><link>https://e.ru/1</link></item></channel></rss>"
+    ).encode("utf-16")
+
+    assert parse_feed(content).items[0].title == "Новости"
 
 
 def test_windows1251_feed_without_a_prolog_encoding_uses_the_http_charset() -> None:

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from newsdesk.news.models import Article
 from newsdesk.sources.models import IngestFailure, IngestItem, Source
-from newsdesk.sources.services import source_ingest, sources_due
+from newsdesk.sources.selectors import sources_due
+from newsdesk.sources.services import source_ingest
 from tests.loopback import LoopbackServer
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,72 @@ def test_changed_item_updates_its_article_instead_of_adding_one(
     report = source_ingest(source=source)
     assert (report.new, report.updated, report.unchanged) == (0, 1, 2)
     assert Article.objects.count() == 3
-    assert Article.objects.get(link=link).title == "Talks round 0, updated"
+    article = Article.objects.get(link=link)
+    assert article.title == "Talks round 0, updated"
+    # The earlier version is kept as a revision.
+    revision = article.revisions.get()
+    assert revision.title == "Talks round 0"
+    assert revision.paragraphs[0]["text"] == f"Round 0: {LONG[0]}"
+
+
+def test_article_moved_to_a_new_url_and_retitled_is_updated_not_added(
+    http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    source = serve_site(http_server, n=2)
+    source_ingest(source=source)
+    body = (
+        http_server.routes["/news/0.html"]
+        .body.decode()
+        .replace("Talks round 0", "Talks round 0 end without agreement")
+    )
+    moved = http_server.add("/news/2024/talks-end.html", body)
+    http_server.add(
+        "/feed.xml",
+        rss(
+            [
+                ("Talks round 0 end without agreement", moved, "Lead of round 0."),
+                ("Talks round 1", http_server.url("/news/1.html"), "Lead of round 1."),
+            ]
+        ),
+    )
+    report = source_ingest(source=source)
+    assert (report.new, report.updated, report.unchanged) == (0, 1, 1)
+    assert Article.objects.count() == 2
+    article = Article.objects.get(link=moved)
+    assert article.title == "Talks round 0 end without agreement"
+    assert [r.title for r in article.revisions.all()] == ["Talks round 0"]
+
+
+def test_one_text_on_two_sources_makes_one_story_with_the_original_as_canonical(
+    http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    text = [
+        *LONG,
+        "The agency's correspondent added that a joint statement is expected on Friday.",
+        "Officials declined to say whether the question of missile deployments was raised.",
+        "A spokesman for the foreign ministry described the atmosphere as businesslike.",
+    ]
+    original = http_server.add("/wire/1.html", page_html(title="Talks resume", paragraphs=text))
+    # A reprint: another title, one word changed, one sentence added.
+    edited = [*text[:5], text[5].replace("businesslike", "constructive"), "More to follow."]
+    copy_page = page_html(title="Geneva talks resume", paragraphs=edited)
+    copy_page = copy_page.replace("2024-05-01T10:30:00+03:00", "2024-05-01T14:00:00+03:00")
+    copy = http_server.add("/reprint/1.html", copy_page)
+    wire = Source.objects.create(
+        name="Wire", slug="wire", url=http_server.add("/wire.xml", rss([("Talks", original, "s")]))
+    )
+    reprint = Source.objects.create(
+        name="Reprint",
+        slug="reprint",
+        url=http_server.add("/reprint.xml", rss([("Geneva talks", copy, "s")])),
+    )
+    source_ingest(source=reprint)  # the copy arrives first
+    source_ingest(source=wire)
+    first, second = Article.objects.get(link=copy), Article.objects.get(link=original)
+    assert first.story is not None and first.story_id == second.story_id
+    # Feed dates are equal here, so the page's own publication time decides the canonical.
+    assert first.story.canonical_article == second
+    assert first.story.title == "Talks resume"
 
 
 def test_failed_page_is_recorded_the_rest_stored_and_retried_next_run(
@@ -236,9 +302,11 @@ def test_loopback_source_is_refused_unless_allowed(http_server: LoopbackServer) 
 def test_two_links_to_one_canonical_url_make_one_article(
     http_server: LoopbackServer, allow_loopback: None
 ) -> None:
-    canonical = "https://news.example.org/talks"
+    canonical = http_server.url("/talks")
     for path in ("/a.html", "/b.html"):
-        http_server.add(path, page_html(title="Talks", paragraphs=LONG, canonical=canonical))
+        # The page names its canonical URL with a tracking parameter, which is dropped.
+        page = page_html(title="Talks", paragraphs=LONG, canonical=canonical + "?utm_source=rss")
+        http_server.add(path, page)
     url = http_server.add(
         "/feed.xml",
         rss(

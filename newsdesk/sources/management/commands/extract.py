@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from newsdesk.pipeline.extract import ExtractError, extract_article
 from newsdesk.pipeline.fetch import FetchError
 from newsdesk.sources.inputs import operator_input_read
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -43,20 +47,35 @@ class Command(BaseCommand):
 
 
 def extract_one(target: str) -> dict[str, Any]:
-    """Read and extract one page; raises FetchError or ExtractError."""
+    """Read and extract one page; raises FetchError or ExtractError with a one-line reason."""
     page = operator_input_read(target)
-    return extract_article(page.content, url=page.url).as_json()
+    try:
+        return extract_article(page.content, url=page.url, charset=page.charset).as_json()
+    except (ExtractError, FetchError):
+        raise
+    except (ValueError, LookupError, RecursionError, MemoryError) as exc:
+        # A page that trips the parsers is that page's failure, not the program's.
+        logger.debug("extraction of %s failed", target, exc_info=True)
+        raise ExtractError(f"could not read the page: {type(exc).__name__}: {exc}") from exc
 
 
 def expand_paths(targets: list[str]) -> list[str]:
-    """Files as given; folders replaced by their .html/.htm files, sorted."""
+    """Files as given; folders replaced by their .html/.htm files, sorted.
+
+    Folders are walked without following symbolic links (a link loop must not hang the
+    run); unreadable sub-folders are skipped, unreadable files reported by extract_one.
+    """
     paths: list[str] = []
     for target in targets:
-        folder = Path(target)
-        if folder.is_dir():
-            paths += sorted(
-                str(p) for p in folder.rglob("*") if p.suffix.lower() in {".html", ".htm"}
-            )
-        else:
+        if not Path(target).is_dir():
             paths.append(target)
+            continue
+        found = []
+        for folder, _dirs, files in os.walk(target, followlinks=False):
+            found += [
+                os.path.join(folder, name)
+                for name in files
+                if Path(name).suffix.lower() in {".html", ".htm"}
+            ]
+        paths += sorted(found)
     return paths

@@ -16,7 +16,8 @@ from rich.progress import (
 from rich.table import Table
 
 from newsdesk.sources.models import Source
-from newsdesk.sources.services import SourceReport, source_ingest, sources_due
+from newsdesk.sources.selectors import sources_due
+from newsdesk.sources.services import SourceReport, source_ingest
 
 
 class Command(BaseCommand):

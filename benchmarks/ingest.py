@@ -1,0 +1,204 @@
+"""Ingest benchmark: our extract stage and the whole ingest against bare trafilatura.
+
+    python benchmarks/ingest.py [--rounds 3] [--layouts 4]
+
+Each measurement runs in its own subprocess (so peak memory is its own), rounds interleave
+the three so machine noise hits all of them alike, and the report gives medians per page and
+the ratios that matter: our extract stage and the whole ingest (feed → fetched page →
+extracted → deduplicated → stored in SQLite) per article, against bare trafilatura.extract
+on the same pages in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STAGES = ("bare", "extract", "ingest")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _html_files(folders: list[Path]) -> list[Path]:
+    return sorted(p for folder in folders for p in folder.rglob("*.html"))
+
+
+def stage_bare(pages: list[Path]) -> dict[str, float]:
+    """Bare trafilatura.extract with its defaults, as a user of the library would call it."""
+    import trafilatura
+
+    html = [p.read_text(encoding="utf-8", errors="replace") for p in pages]
+    started = time.perf_counter()
+    for text in html:
+        trafilatura.extract(text)
+    return {"seconds": time.perf_counter() - started, "pages": len(html)}
+
+
+def stage_extract(pages: list[Path]) -> dict[str, float]:
+    """Our extract stage: text, paragraphs with roles, metadata, credits, canonical URL."""
+    _django()
+    from newsdesk.pipeline.extract import ExtractError, extract_article
+
+    raw = [p.read_bytes() for p in pages]
+    started = time.perf_counter()
+    for index, content in enumerate(raw):
+        with contextlib.suppress(ExtractError):
+            extract_article(content, url=f"https://bench.example/{index}.html")
+    return {"seconds": time.perf_counter() - started, "pages": len(raw)}
+
+
+def stage_ingest(site: Path, port: int) -> dict[str, float]:
+    """The whole ingest of every feed served from SITE over HTTP into a fresh SQLite database."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from newsdesk.news.models import Article
+    from newsdesk.sources.models import Source
+    from newsdesk.sources.services import source_ingest
+
+    sources = [
+        Source.objects.create(
+            name=feed.stem, slug=feed.stem, url=f"http://127.0.0.1:{port}/{feed.name}"
+        )
+        for feed in sorted(site.glob("feed-*.xml"))
+    ]
+    started = time.perf_counter()
+    for source in sources:
+        report = source_ingest(source=source)
+        if report.failed:
+            raise SystemExit(f"ingest failed: {report.errors[:3]}")
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "pages": Article.objects.count()}
+
+
+def _django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.config.settings")
+    django.setup()
+
+
+def worker(args: argparse.Namespace) -> None:
+    """Run one stage and print its timing and this process's peak memory as JSON."""
+    site = Path(args.site)
+    if args.stage == "bare":
+        result = stage_bare(_html_files([site / "pages"]))
+    elif args.stage == "extract":
+        result = stage_extract(_html_files([site / "pages"]))
+    else:
+        result = stage_ingest(site, args.port)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def driver(args: argparse.Namespace) -> None:
+    """Build the page set, serve it, run the stages in interleaved rounds, print the report."""
+    from benchmarks.pages import write_feed, write_pages
+
+    work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
+    try:
+        pages_dir = work / "site" / "pages"
+        written = write_pages(pages_dir, copies=args.layouts)
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}/pages"
+        for layout in range(args.layouts):
+            subset = [w for w in written if w[0].endswith(f"-{layout}.html")]
+            write_feed(work / "site", name=f"feed-{layout}.xml", pages=subset, base=base)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            cwd=work / "site",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        results: dict[str, list[dict[str, float]]] = {s: [] for s in STAGES}
+        try:
+            for round_no in range(args.rounds):
+                for stage in STAGES:
+                    data_dir = work / f"data-{stage}-{round_no}"
+                    env = {
+                        **os.environ,
+                        "NEWSDESK_DATA_DIR": str(data_dir),
+                        "NEWSDESK_FETCH_ALLOW": "127.0.0.1",
+                        "NEWSDESK_HOST_DELAY": "0",
+                        "NEWSDESK_OBEY_ROBOTS": "0",
+                    }
+                    env.pop("DATABASE_URL", None)
+                    env.pop("CELERY_BROKER_URL", None)
+                    out = subprocess.run(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--worker",
+                            stage,
+                            "--site",
+                            str(work / "site"),
+                            "--port",
+                            str(port),
+                        ],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    )
+                    if out.returncode:
+                        raise SystemExit(f"stage {stage} failed:\n{out.stderr[-2000:]}")
+                    results[stage].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        finally:
+            server.terminate()
+        report(results, pages=len(_html_files([pages_dir])))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(results: dict[str, list[dict[str, float]]], *, pages: int) -> None:
+    """Medians per page, ratios against bare trafilatura, and peak memory."""
+    per_page = {
+        stage: statistics.median(r["seconds"] / r["pages"] for r in runs)
+        for stage, runs in results.items()
+    }
+    stored = int(results["ingest"][-1]["pages"])
+    print(f"pages: {pages}; articles stored by the ingest: {stored}")
+    print(f"{'stage':<10}{'ms/page':>10}{'pages/s':>10}{'× bare':>9}{'peak MB':>10}")
+    for stage in STAGES:
+        ms = per_page[stage] * 1000
+        peak = max(r["peak_rss_mb"] for r in results[stage])
+        ratio = per_page[stage] / per_page["bare"]
+        print(f"{stage:<10}{ms:>10.1f}{1000 / ms:>10.1f}{ratio:>9.2f}{peak:>10.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--layouts", type=int, default=4, help="layouts per corpus article")
+    parser.add_argument("--worker", choices=STAGES, dest="stage", help=argparse.SUPPRESS)
+    parser.add_argument("--site", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        worker(args)
+    else:
+        driver(args)
+
+
+if __name__ == "__main__":
+    main()

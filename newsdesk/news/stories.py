@@ -1,0 +1,224 @@
+"""Stories: near-duplicate articles found through their MinHash bands and grouped, one canonical.
+
+A Story here groups copies of one text (an agency text republished by several sites, with
+small edits). It exists only while it has at least two articles: an article without a
+near-duplicate has no story, so the reader pages can show "articles without a story, and each
+story's canonical article" and every text appears once. A story left with one article is
+dissolved. Its canonical article is the earliest published (an undated one counts as latest,
+ties go to the lowest id), so a republished copy never displaces the original; the story's
+title is its canonical article's title.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+from functools import reduce
+
+from datasketch import MinHash
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from newsdesk.news.models import Article, DuplicateBand, Story
+from newsdesk.pipeline.dedup import (
+    SignatureError,
+    article_minhash,
+    band_keys,
+    jaccard,
+    minhash_bytes,
+    minhash_from_bytes,
+    minhash_is_empty,
+)
+from newsdesk.sources.models import Source
+
+logger = logging.getLogger(__name__)
+
+# Estimated Jaccard similarity of shingles from which two articles are copies of one text.
+NEAR_DUPLICATE = 0.8
+# From which an article of the same source is the same article (moved or retitled).
+SAME_ARTICLE = 0.9
+# Candidates compared per look-up, those sharing the most bands first: a text copied
+# thousands of times must not load thousands of rows.
+MAX_CANDIDATES = 200
+
+
+def article_fingerprint_store(*, article: Article) -> MinHash:
+    """Compute the article's signature from its title, lead and body; store it and its bands.
+
+    A text without words gets no signature (b"") and no bands, so it matches nothing.
+    """
+    minhash = article_minhash(title=article.title, lead=article.lead, text=article.text)
+    keys = band_keys(minhash)
+    data = b"" if minhash_is_empty(minhash) else minhash_bytes(minhash)
+    with transaction.atomic():
+        # update() rather than save(): a new signature is not an edit of the article. The
+        # exclude() leaves an unchanged row alone (no dead row version on PostgreSQL).
+        Article.objects.filter(pk=article.pk).exclude(minhash=data).update(minhash=data)
+        article.minhash = data
+        stored = set(DuplicateBand.objects.filter(article=article).values_list("band", "key"))
+        if stored != set(keys):
+            DuplicateBand.objects.filter(article=article).delete()
+            DuplicateBand.objects.bulk_create(
+                DuplicateBand(article=article, band=band, key=key) for band, key in keys
+            )
+    return minhash
+
+
+def article_near_duplicates(
+    *,
+    article: Article | None = None,
+    minhash: MinHash | None = None,
+    exclude_id: int | None = None,
+    threshold: float = NEAR_DUPLICATE,
+    same_source: Source | None = None,
+) -> list[tuple[Article, float]]:
+    """Stored articles whose estimated similarity is at least threshold, most similar first.
+
+    The signature is minhash, or the article's stored one; the article itself is left out.
+    Candidates come from the band index in one query, their articles in a second one.
+    """
+    if minhash is None:
+        if article is None:
+            raise ValueError("give an article or a minhash")
+        minhash = _stored_minhash(article)
+        if minhash is None:
+            return []
+    if exclude_id is None and article is not None:
+        exclude_id = article.pk
+    keys = band_keys(minhash)
+    if not keys:
+        return []
+    bands = DuplicateBand.objects.filter(
+        reduce(operator.or_, (Q(band=band, key=key) for band, key in keys))
+    )
+    if exclude_id is not None:
+        bands = bands.exclude(article_id=exclude_id)
+    if same_source is not None:
+        bands = bands.filter(article__source=same_source)
+    candidate_ids = list(
+        bands.values("article_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "article_id")
+        .values_list("article_id", flat=True)[:MAX_CANDIDATES]
+    )
+    if not candidate_ids:
+        return []
+    matches = []
+    for candidate in Article.objects.filter(pk__in=candidate_ids):
+        other = _stored_minhash(candidate)
+        if other is None:
+            continue
+        similarity = jaccard(minhash, other)
+        if similarity >= threshold:
+            matches.append((candidate, similarity))
+    matches.sort(key=lambda match: (-match[1], *_canonical_order(match[0])))
+    return matches
+
+
+def article_same_source_match(
+    *,
+    source: Source,
+    minhash: MinHash,
+    threshold: float = SAME_ARTICLE,
+    exclude_id: int | None = None,
+) -> Article | None:
+    """The source's stored article with nearly the same text (moved to a new URL, retitled)."""
+    matches = article_near_duplicates(
+        minhash=minhash, exclude_id=exclude_id, threshold=threshold, same_source=source
+    )
+    return matches[0][0] if matches else None
+
+
+def article_story_assign(*, article: Article, threshold: float = NEAR_DUPLICATE) -> Story | None:
+    """Put the article in the story of its near-duplicates, or take it out; returns its story.
+
+    The article stays in its story while it is a near-duplicate of another member. Otherwise
+    it leaves and joins the story of its most similar near-duplicate that has one, or forms a
+    new story with its most similar near-duplicate. Copies bridging two stories do not merge
+    them: chains of small edits would otherwise grow one story without end.
+    Uses the stored signature (article_fingerprint_store); running it twice changes nothing.
+    """
+    with transaction.atomic():
+        return _story_assign(article, threshold=threshold)
+
+
+def _story_assign(article: Article, *, threshold: float) -> Story | None:
+    """article_story_assign inside its transaction."""
+    article.refresh_from_db(fields=["story", "minhash", "published_at"])
+    matches = article_near_duplicates(article=article, threshold=threshold)
+    current = article.story_id
+    if current is not None and any(match.story_id == current for match, _ in matches):
+        return story_refresh(story_id=current)
+    best = next((m for m, _ in matches if m.story_id is not None), None)
+    best = best or (matches[0][0] if matches else None)
+    # Lock the article and its match in id order (no deadlock with a worker assigning the
+    # other one) and read their stories again: another worker may have grouped them meanwhile.
+    locked = Article.objects.select_for_update().filter(
+        pk__in=[article.pk] + ([best.pk] if best else [])
+    )
+    story_ids = dict(locked.order_by("pk").values_list("pk", "story_id"))
+    if story_ids.get(article.pk) != current:
+        # Decide again on what that worker did; the row is locked now, so this happens once.
+        return _story_assign(article, threshold=threshold)
+    if current is not None:
+        Article.objects.filter(pk=article.pk).update(story=None)
+        article.story_id = None
+        story_refresh(story_id=current)
+    if best is None:
+        return None
+    story_id = story_ids.get(best.pk)
+    if story_id is None:
+        story = Story.objects.create(title=best.title[:500])
+        story_id = story.pk
+        Article.objects.filter(pk=best.pk).update(story=story)
+    Article.objects.filter(pk=article.pk).update(story_id=story_id)
+    article.story_id = story_id
+    return story_refresh(story_id=story_id)
+
+
+def article_deduplicate(*, article: Article) -> Story | None:
+    """Store the article's signature and bands, then assign its story; returns the story."""
+    with transaction.atomic():
+        article_fingerprint_store(article=article)
+        return article_story_assign(article=article)
+
+
+def story_refresh(*, story_id: int) -> Story | None:
+    """Choose the story's canonical article and title, or dissolve it below two articles."""
+    story = Story.objects.select_for_update().filter(pk=story_id).first()
+    if story is None:
+        return None
+    members = list(
+        Article.objects.filter(story=story)
+        .order_by(F("published_at").asc(nulls_last=True), "id")
+        .only("id", "title", "published_at")
+    )
+    if len(members) < 2:
+        Article.objects.filter(story=story).update(story=None)
+        story.delete()
+        return None
+    canonical = members[0]
+    title = canonical.title[:500]
+    if story.canonical_article_id != canonical.pk or story.title != title:
+        story.canonical_article = canonical
+        story.title = title
+        story.save(update_fields=["canonical_article", "title", "updated_at"])
+    return story
+
+
+def _canonical_order(article: Article) -> tuple[bool, float, int]:
+    """Sort key of the canonical rule: earliest published first, undated last, then lowest id."""
+    published = article.published_at
+    return (published is None, published.timestamp() if published else 0.0, article.pk)
+
+
+def _stored_minhash(article: Article) -> MinHash | None:
+    """The article's stored signature, or None when it has none (or one that cannot be read)."""
+    if not article.minhash:
+        return None
+    try:
+        return minhash_from_bytes(article.minhash)
+    except SignatureError as exc:
+        # Made with other parameters: article_fingerprint_store will replace it.
+        logger.warning("article %s has an unreadable signature: %s", article.pk, exc)
+        return None
