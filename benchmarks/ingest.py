@@ -1,6 +1,6 @@
 """Ingest benchmark: our extract stage and the whole ingest against bare trafilatura.
 
-    python benchmarks/ingest.py [--rounds 3] [--layouts 4]
+    python benchmarks/ingest.py [--rounds 3] [--pages realworld|corpus] [--copies N]
 
 Each measurement runs in its own subprocess (so peak memory is its own), rounds interleave
 the three so machine noise hits all of them alike, and the report gives medians per page and
@@ -112,17 +112,21 @@ def worker(args: argparse.Namespace) -> None:
 
 def driver(args: argparse.Namespace) -> None:
     """Build the page set, serve it, run the stages in interleaved rounds, print the report."""
-    from benchmarks.pages import write_feed, write_pages
+    from benchmarks.pages import write_feed, write_pages, write_plain_feed, write_realworld
 
     work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     try:
         pages_dir = work / "site" / "pages"
-        written = write_pages(pages_dir, copies=args.layouts)
         port = _free_port()
         base = f"http://127.0.0.1:{port}/pages"
-        for layout in range(args.layouts):
-            subset = [w for w in written if w[0].endswith(f"-{layout}.html")]
-            write_feed(work / "site", name=f"feed-{layout}.xml", pages=subset, base=base)
+        if args.pages == "corpus":
+            written = write_pages(pages_dir, copies=args.copies)
+            for layout in range(args.copies):
+                subset = [w for w in written if w[0].endswith(f"-{layout}.html")]
+                write_feed(work / "site", name=f"feed-{layout}.xml", pages=subset, base=base)
+        else:
+            for copy, subset in enumerate(write_realworld(pages_dir, copies=args.copies)):
+                write_plain_feed(work / "site", name=f"feed-{copy}.xml", pages=subset, base=base)
         server = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
             cwd=work / "site",
@@ -165,19 +169,20 @@ def driver(args: argparse.Namespace) -> None:
                     results[stage].append(json.loads(out.stdout.strip().splitlines()[-1]))
         finally:
             server.terminate()
-        report(results, pages=len(_html_files([pages_dir])))
+        report(results, pages=len(_html_files([pages_dir])), label=args.pages)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def report(results: dict[str, list[dict[str, float]]], *, pages: int) -> None:
+def report(results: dict[str, list[dict[str, float]]], *, pages: int, label: str) -> None:
     """Medians per page, ratios against bare trafilatura, and peak memory."""
     per_page = {
         stage: statistics.median(r["seconds"] / r["pages"] for r in runs)
         for stage, runs in results.items()
     }
     stored = int(results["ingest"][-1]["pages"])
-    print(f"pages: {pages}; articles stored by the ingest: {stored}")
+    rounds = len(results["bare"])
+    print(f"{label}: {pages} pages, {rounds} rounds; articles stored by the ingest: {stored}")
     print(f"{'stage':<10}{'ms/page':>10}{'pages/s':>10}{'× bare':>9}{'peak MB':>10}")
     for stage in STAGES:
         ms = per_page[stage] * 1000
@@ -189,7 +194,16 @@ def report(results: dict[str, list[dict[str, float]]], *, pages: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--layouts", type=int, default=4, help="layouts per corpus article")
+    parser.add_argument(
+        "--pages",
+        choices=("realworld", "corpus"),
+        default="realworld",
+        help="real news pages (tests/pipeline/fixtures/realworld), or the demo corpus "
+        "in news-site layouts",
+    )
+    parser.add_argument(
+        "--copies", type=int, default=10, help="sites serving the set (layouts for corpus)"
+    )
     parser.add_argument("--worker", choices=STAGES, dest="stage", help=argparse.SUPPRESS)
     parser.add_argument("--site", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)

@@ -136,3 +136,41 @@ def write_feed(
         encoding="utf-8",
     )
     return feed
+
+
+REALWORLD = Path(__file__).resolve().parents[1] / "tests" / "pipeline" / "fixtures" / "realworld"
+
+
+def write_realworld(out: Path, *, copies: int = 10) -> list[list[tuple[str, str, str]]]:
+    """COPIES sets of the real-world test pages (real news sites, see their README).
+
+    Returns per copy a list of (file name, path, title): each copy is served as the feed of
+    another site, as agencies' texts are republished, so the ingest also groups stories.
+    """
+    sources = sorted(p for p in REALWORLD.glob("*/source.html"))
+    out.mkdir(parents=True, exist_ok=True)
+    sets = []
+    for copy in range(copies):
+        written = []
+        for source in sources:
+            name = f"real-{copy}-{source.parent.name}.html"
+            path = out / name
+            path.write_bytes(source.read_bytes())
+            written.append((name, str(path), source.parent.name))
+        sets.append(written)
+    return sets
+
+
+def write_plain_feed(out: Path, *, name: str, pages: list[tuple[str, str, str]], base: str) -> Path:
+    """An RSS 2.0 feed listing PAGES (title only: the ingest fetches and extracts each)."""
+    items = "".join(
+        f"<item><title>{escape(title)}</title><link>{base}/{page}</link></item>"
+        for page, _path, title in pages
+    )
+    feed = out / name
+    feed.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Bench</title><link>{base}/</link>{items}</channel></rss>",
+        encoding="utf-8",
+    )
+    return feed

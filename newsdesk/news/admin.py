@@ -7,26 +7,63 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from newsdesk.news.models import Article, Entity, EntityAlias, Mention, Story
+from newsdesk.news.models import (
+    Article,
+    ArticleRevision,
+    Entity,
+    EntityAlias,
+    Mention,
+    Story,
+)
 from newsdesk.news.services import alias_normalize
+
+
+class ArticleRevisionInline(admin.TabularInline[ArticleRevision, Article]):
+    """Earlier versions of an article, as they were before a change (read only)."""
+
+    model = ArticleRevision
+    fields = ("title", "seen_at", "replaced_at", "content_hash")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin[Article]):
-    list_display = ("title", "source", "language", "published_at", "fetched_at")
+    list_display = ("title", "source", "language", "published_at", "story", "fetched_at")
     list_filter = ("language", "source")
     search_fields = ("title", "canonical_url", "byline")
     date_hierarchy = "published_at"
     raw_id_fields = ("story",)
-    list_select_related = ("source",)
+    list_select_related = ("source", "story")
     readonly_fields = ("content_hash", "feed_fingerprint", "fetched_at", "updated_at")
+    inlines = [ArticleRevisionInline]
+
+
+class StoryArticleInline(admin.TabularInline[Article, Story]):
+    """The articles a story groups: copies of one text on several sources."""
+
+    model = Article
+    fields = ("title", "source", "published_at", "canonical_url")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Story)
 class StoryAdmin(admin.ModelAdmin[Story]):
-    list_display = ("title", "created_at", "updated_at")
+    list_display = ("title", "canonical_article", "created_at", "updated_at")
     search_fields = ("title",)
     raw_id_fields = ("canonical_article",)
+    inlines = [StoryArticleInline]
 
 
 class EntityAliasInline(admin.TabularInline[EntityAlias, Entity]):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from newsdesk.news.models import Article, Entity
 
 
 def article_queryset_latest(*, language: str | None = None) -> QuerySet[Article]:
-    """All articles, newest first (undated ones last), with their source joined in."""
-    queryset = Article.objects.select_related("source").order_by(
-        F("published_at").desc(nulls_last=True), "-id"
+    """The latest articles, each text once, newest first (undated ones last), with sources.
+
+    Copies of one text on several sites form a story: only its canonical article is listed
+    (the others are named on its page, see article_story_copies).
+    """
+    queryset = (
+        Article.objects.select_related("source")
+        .filter(Q(story__isnull=True) | Q(story__canonical_article=F("pk")))
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
     if language:
         queryset = queryset.filter(language=language)
@@ -35,3 +41,15 @@ def article_get_published(*, pk: int) -> Article:
 def article_mentioned_entities(*, article: Article) -> QuerySet[Entity]:
     """The distinct entities an article mentions, in catalog order."""
     return Entity.objects.filter(mentions__article=article).distinct()
+
+
+def article_story_copies(*, article: Article) -> QuerySet[Article]:
+    """The other articles of the article's story (the same text elsewhere), earliest first."""
+    if article.story_id is None:
+        return Article.objects.none()
+    return (
+        Article.objects.select_related("source")
+        .filter(story_id=article.story_id)
+        .exclude(pk=article.pk)
+        .order_by(F("published_at").asc(nulls_last=True), "id")
+    )

@@ -42,12 +42,14 @@ SAME_ARTICLE = 0.9
 MAX_CANDIDATES = 200
 
 
-def article_fingerprint_store(*, article: Article) -> MinHash:
+def article_fingerprint_store(*, article: Article, minhash: MinHash | None = None) -> MinHash:
     """Compute the article's signature from its title, lead and body; store it and its bands.
 
-    A text without words gets no signature (b"") and no bands, so it matches nothing.
+    MINHASH, when the caller has computed article_minhash for this text already, is used as
+    it is. A text without words gets no signature (b"") and no bands, so it matches nothing.
     """
-    minhash = article_minhash(title=article.title, lead=article.lead, text=article.text)
+    if minhash is None:
+        minhash = article_minhash(title=article.title, lead=article.lead, text=article.text)
     keys = band_keys(minhash)
     data = b"" if minhash_is_empty(minhash) else minhash_bytes(minhash)
     with transaction.atomic():
@@ -176,10 +178,10 @@ def _story_assign(article: Article, *, threshold: float) -> Story | None:
     return story_refresh(story_id=story_id)
 
 
-def article_deduplicate(*, article: Article) -> Story | None:
+def article_deduplicate(*, article: Article, minhash: MinHash | None = None) -> Story | None:
     """Store the article's signature and bands, then assign its story; returns the story."""
     with transaction.atomic():
-        article_fingerprint_store(article=article)
+        article_fingerprint_store(article=article, minhash=minhash)
         return article_story_assign(article=article)
 
 

@@ -14,6 +14,7 @@ from newsdesk.news.selectors import (
     article_get_published,
     article_mentioned_entities,
     article_queryset_latest,
+    article_story_copies,
 )
 from newsdesk.news.templatetags.news_tags import image_src
 
@@ -66,6 +67,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "article": article,
             "mentioned_entities": article_mentioned_entities(article=article),
+            "story_copies": article_story_copies(article=article),
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
             "og_image_url": request.build_absolute_uri(image) if image else "",
         },

@@ -21,6 +21,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
+import regex
 from datasketch import LeanMinHash, MinHash
 
 NUM_PERM = 128
@@ -53,6 +54,7 @@ _UNIFY = str.maketrans(
     }
 )
 _WORD = re.compile(r"\w+")
+_FORMAT = regex.compile(r"\p{Cf}+")
 
 
 class SignatureError(ValueError):
@@ -67,7 +69,7 @@ def normalize_text(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     # Format characters (soft hyphen, zero-width space and joiner) sit inside words.
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _FORMAT.sub("", text)
     text = text.casefold().replace("ё", "е").translate(_UNIFY)
     return " ".join(_WORD.findall(text))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ import dateparser  # type: ignore[import-untyped]
 import lxml.etree
 import lxml.html
 import trafilatura
-from trafilatura.settings import use_config
+from trafilatura import metadata as trafilatura_metadata
+from trafilatura.settings import Document, use_config
 
 from newsdesk.pipeline.encoding import decode_text
 from newsdesk.pipeline.urls import URLError, canonical_url, same_site
@@ -39,6 +41,8 @@ _CREDIT_WRAPPED = re.compile(r"^\(\s*(?P<inner>[^()]+)\)$")
 # trafilatura with its defaults gives the best text on the real pages in
 # tests/pipeline/fixtures/realworld (benchmarks/extract_accuracy.py), except that the
 # fetcher, not trafilatura, bounds the time spent on a page.
+logger = logging.getLogger(__name__)
+
 _CONFIG = use_config()
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
@@ -120,7 +124,7 @@ def extract_article(html: str | bytes, *, url: str, charset: str | None = None) 
     bytes themselves; raises ExtractError when the page holds no article.
     """
     tree = _parse_html(_decode(html, charset=charset))
-    metadata = trafilatura.extract_metadata(tree, default_url=url)
+    metadata = page_metadata(tree, url=url)
     ld_items = list(_json_ld_items(tree))
     paragraphs = extract_body(tree, url=url)
     body = _json_ld_body(ld_items)
@@ -172,17 +176,52 @@ def extract_article(html: str | bytes, *, url: str, charset: str | None = None) 
     )
 
 
+def page_metadata(tree: lxml.html.HtmlElement, *, url: str) -> Document:
+    """Title, author, description, site name and image as trafilatura's metadata finds them.
+
+    trafilatura.extract_metadata without its date search (htmldate reads any year in the
+    text; find_published and find_human_date do dates) nor categories, tags and license:
+    the same steps, at half the cost.
+    """
+    metadata = trafilatura_metadata.examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None  # a single word is a handle or a site, not a person
+    try:
+        metadata = trafilatura_metadata.extract_meta_json(tree, metadata)
+    except Exception:
+        logger.debug("JSON-LD metadata unreadable on %s", url)
+    if not metadata.title:
+        metadata.title = trafilatura_metadata.extract_title(tree)
+    if not metadata.author:
+        metadata.author = trafilatura_metadata.extract_author(tree)
+    if not metadata.url:
+        metadata.url = trafilatura_metadata.extract_url(tree, url or None)
+    if not metadata.sitename:
+        metadata.sitename = trafilatura_metadata.extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+    metadata.clean_and_trim()
+    return metadata
+
+
 def extract_body(tree: lxml.html.HtmlElement, *, url: str) -> list[Paragraph]:
     """The article's paragraphs (headings and quotes marked) as trafilatura finds them.
 
-    trafilatura's precision mode drops comments, link lists and teasers that its default
-    mode keeps, but sometimes a standfirst or a paragraph inside the article too: those,
-    when they are real prose, are taken back from the default extraction.
+    One pass of trafilatura's precision mode without its fallback extractors: on real news
+    pages it drops the comments, teasers and notices that its default mode keeps, and costs
+    half as much (benchmarks/extract_accuracy.py, docs/benchmarks.md). Only when it finds
+    little does the default mode, fallbacks and all, get its chance.
     """
-    default = _trafilatura_paragraphs(tree, url=url, favor_precision=False)
-    precise = _trafilatura_paragraphs(tree, url=url, favor_precision=True)
+    precise = _trafilatura_paragraphs(tree, url=url, favor_precision=True, fast=True)
+    # Characters, not words: Chinese and Japanese do not separate words with spaces.
+    found = sum(len(p.text) for p in precise)
+    if found >= SHORT_BODY_CHARS:
+        return precise
+    default = _trafilatura_paragraphs(tree, url=url, favor_precision=False, fast=False)
     if not precise or not default:
         return precise or default
+    # Precision mode sometimes drops a standfirst or a paragraph inside the article too:
+    # those, when they are real prose, are taken back from the default extraction.
     kept = {p.text for p in precise}
     positions = [i for i, p in enumerate(default) if p.text in kept]
     if len(positions) < 0.8 * len(precise):
@@ -193,6 +232,10 @@ def extract_body(tree: lxml.html.HtmlElement, *, url: str) -> list[Paragraph]:
         for i, p in enumerate(default)
         if p.text in kept or (i < last and p.role == "paragraph" and _is_prose(p.text))
     ]
+
+
+# Fewer characters than this from the precision pass, and the default pass is tried too.
+SHORT_BODY_CHARS = 500
 
 
 def page_url(tree: lxml.html.HtmlElement, *, url: str) -> str:
@@ -466,7 +509,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _trafilatura_paragraphs(
-    tree: lxml.html.HtmlElement, *, url: str, favor_precision: bool
+    tree: lxml.html.HtmlElement, *, url: str, favor_precision: bool, fast: bool
 ) -> list[Paragraph]:
     """trafilatura's text for the page (no comments, tables kept) as paragraphs with roles."""
     xml = trafilatura.extract(
@@ -474,6 +517,7 @@ def _trafilatura_paragraphs(
         url=url or None,
         output_format="xml",
         favor_precision=favor_precision,
+        fast=fast,
         include_comments=False,
         include_tables=True,
         include_images=False,

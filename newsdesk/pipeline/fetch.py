@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import importlib.util
 import ipaddress
 import logging
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
+import certifi
 import httpx
 from protego import Protego
 
@@ -127,6 +129,14 @@ class FetchResult:
     def sniffed_charset(self) -> str:
         """The charset the body really is in, as far as its bytes tell."""
         return decode_text(self.content, declared=self.charset, kind=self.kind)[1]
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(ca_file: str | None) -> ssl.SSLContext:
+    """One TLS context per CA file: loading the CA bundle costs more than a loopback fetch."""
+    if ca_file:
+        return ssl.create_default_context(cafile=ca_file)
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def fetch_url(
@@ -289,9 +299,7 @@ class _HttpFetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         seen: set[str] = set()
-        verify: ssl.SSLContext | bool = True
-        if self.policy.ca_file:
-            verify = ssl.create_default_context(cafile=self.policy.ca_file)
+        verify = _ssl_context(self.policy.ca_file)
         with httpx.Client(follow_redirects=False, trust_env=False, verify=verify) as client:
             self.client = client
             for _hop in range(self.policy.max_redirects + 1):

@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from newsdesk.sources.models import IngestFailure, Source
+from newsdesk.sources.models import IngestFailure, IngestItem, Source
 from newsdesk.sources.schedule import source_pause, source_resume
 from newsdesk.sources.selectors import source_health
 
@@ -177,3 +177,46 @@ class IngestFailureAdmin(admin.ModelAdmin[IngestFailure]):
     list_filter = ("stage", "source")
     search_fields = ("url", "message")
     date_hierarchy = "created_at"
+
+
+@admin.register(IngestItem)
+class IngestItemAdmin(admin.ModelAdmin[IngestItem]):
+    """What sources announced and whether it is stored: pending, done, or failed and why."""
+
+    list_display = ("discovered_at", "source", "status", "attempts", "link", "last_error")
+    list_filter = ("status", "source")
+    search_fields = ("link", "last_error")
+    date_hierarchy = "discovered_at"
+    list_select_related = ("source",)
+    readonly_fields = (
+        "source",
+        "link",
+        "payload",
+        "fingerprint",
+        "status",
+        "attempts",
+        "last_error",
+        "article",
+        "discovered_at",
+        "updated_at",
+    )
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(
+        description=_("Try the selected items again at the next run"), permissions=["change"]
+    )
+    def retry(self, request: HttpRequest, queryset: QuerySet[IngestItem]) -> None:
+        """Failed items get their tries back; the source's next run stores them."""
+        count = queryset.exclude(status=IngestItem.Status.DONE).update(
+            status=IngestItem.Status.PENDING, attempts=0
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d item will be tried again.", "%(count)d items will be tried again.", count
+            )
+            % {"count": count},
+        )

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from newsdesk.news.models import Entity, EntityAlias
-from tests.factories import ArticleFactory, EntityFactory, MentionFactory
+from newsdesk.news.models import ArticleRevision, Entity, EntityAlias
+from newsdesk.sources.models import IngestItem
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    MentionFactory,
+    SourceFactory,
+    StoryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +56,47 @@ def test_admin_alias_added_by_an_editor_is_stored_with_its_normalized_form(admin
     alias = EntityAlias.objects.get(entity=entity)
     assert alias.normalized == "кисиды фумио"
     assert Entity.objects.count() == 1
+
+
+def test_admin_article_page_shows_its_earlier_versions(admin_client) -> None:
+    article = ArticleFactory.create(title="Talks end with a deal")
+    ArticleRevision.objects.create(
+        article=article,
+        title="Talks continue late into the night",
+        content_hash="0" * 64,
+        seen_at=article.fetched_at,
+    )
+    page = admin_client.get(reverse("admin:news_article_change", args=[article.pk]))
+    assert page.status_code == 200
+    assert "Talks continue late into the night" in page.content.decode()
+
+
+def test_admin_story_page_lists_the_articles_it_groups(admin_client) -> None:
+    story = StoryFactory.create(title="Geneva talks")
+    first = ArticleFactory.create(title="Geneva talks resume", story=story)
+    ArticleFactory.create(title="Talks in Geneva resume, agency says", story=story)
+    story.canonical_article = first
+    story.save()
+    page = admin_client.get(reverse("admin:news_story_change", args=[story.pk])).content.decode()
+    assert "Geneva talks resume" in page
+    assert "Talks in Geneva resume, agency says" in page
+
+
+def test_admin_retry_gives_failed_items_their_tries_back(admin_client) -> None:
+    source = SourceFactory.create()
+    failed = IngestItem.objects.create(
+        source=source, link="https://a.example/1", fingerprint="f", status="failed", attempts=5
+    )
+    done = IngestItem.objects.create(
+        source=source, link="https://a.example/2", fingerprint="g", status="done", attempts=1
+    )
+    assert admin_client.get(reverse("admin:sources_ingestitem_changelist")).status_code == 200
+    response = admin_client.post(
+        reverse("admin:sources_ingestitem_changelist"),
+        {"action": "retry", "_selected_action": [failed.pk, done.pk]},
+    )
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("pending", 0)
+    assert (done.status, done.attempts) == ("done", 1)

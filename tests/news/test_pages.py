@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml.html import HtmlElement
 
-from tests.factories import ArticleFactory, EntityFactory, MentionFactory, SourceFactory
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    MentionFactory,
+    SourceFactory,
+    StoryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -341,3 +347,29 @@ def test_home_page_speaks_russian_to_a_browser_that_asks_for_it(client, intervie
     html = response.content.decode()
     assert "Последние новости" in html
     assert "Перейти к содержанию" in html
+
+
+def test_home_lists_one_text_once_and_its_page_names_the_copies(client):
+    now = timezone.now().replace(microsecond=0)
+    story = StoryFactory.create(title="Talks resume")
+    original = ArticleFactory.create(
+        title="Talks resume", story=story, published_at=now - timedelta(hours=2)
+    )
+    copy = ArticleFactory.create(
+        title="Geneva talks resume", story=story, published_at=now - timedelta(hours=1)
+    )
+    story.canonical_article = original
+    story.save()
+    ArticleFactory.create(title="Unrelated", published_at=now)
+
+    tree = parse(client.get(reverse("news:home")))
+    assert home_titles(tree) == ["Unrelated", "Talks resume"]
+
+    page = parse(client.get(original.get_absolute_url()))
+    copies = find(page, "//section[@id='copies']//li")
+    assert [text_of(find(li, ".//a")[0]) for li in copies] == ["Geneva talks resume"]
+    assert find(copies[0], ".//a")[0].get("href") == copy.get_absolute_url()
+    assert copy.source.name in text_of(copies[0])
+    # The copy's page points back to the original.
+    back = parse(client.get(copy.get_absolute_url()))
+    assert [text_of(a) for a in find(back, "//section[@id='copies']//a")] == ["Talks resume"]
