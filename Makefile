@@ -30,6 +30,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy newsdesk
 
+# Speed and memory against bare trafilatura, and text accuracy: see docs/benchmarks.md.
+bench: install
+	$(BIN)/python benchmarks/ingest.py --pages realworld
+	$(BIN)/python benchmarks/ingest.py --pages corpus --copies 4
+	$(BIN)/python benchmarks/extract_accuracy.py
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -181,9 +181,10 @@ def _drop_boilerplate(root: lxml.html.HtmlElement) -> None:
 
 def _is_article_url(href: str, *, page: str) -> bool:
     """True when HREF is a crawlable content URL (courlan) shaped like an article."""
-    if courlan.check_url(href, strict=True, with_nav=False) is None:
+    judged = _without_port(href)
+    if courlan.check_url(judged, strict=True, with_nav=False) is None:
         return False
-    if courlan.is_navigation_page(href) or courlan.is_not_crawlable(href):
+    if courlan.is_navigation_page(judged) or courlan.is_not_crawlable(judged):
         return False
     parts = urlsplit(href)
     page_parts = urlsplit(page)
@@ -206,6 +207,19 @@ def _is_article_url(href: str, *, page: str) -> bool:
         or numeric_query
         or long_slug
     )
+
+
+def _without_port(url: str) -> str:
+    """URL without its port: courlan refuses a host with a port such as 10.0.0.5:8080."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return url
+    if port is None:
+        return url
+    host = parts.hostname or ""
+    return parts._replace(netloc=f"[{host}]" if ":" in host else host).geturl()
 
 
 def _anchor_text(anchor: lxml.html.HtmlElement) -> str:

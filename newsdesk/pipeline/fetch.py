@@ -520,7 +520,8 @@ class _HttpFetcher:
         # We fetch a handful of feeds and pages a publisher offers for syndication, spaced
         # by host_delay, so our load is already small; stopping ingestion for an hour
         # because robots.txt is broken would cost readers the news. So: allow, and say so.
-        logger.warning(
+        # INFO: when the host is down the page fetch itself fails and says so.
+        logger.info(
             "robots.txt of %s unreadable (%s): treating as allow-all", target.origin, reason
         )
         return ALLOW_ALL

@@ -1,4 +1,4 @@
-"""Ingestion services: fetch a source, extract its items and upsert them as articles."""
+"""Ingestion services: fetch a source, read its items (any kind), upsert them as articles."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import dataclasses
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import lxml.etree
+import lxml.html
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -20,6 +23,7 @@ from django.utils import timezone
 from newsdesk.news.models import Article, ArticleRevision
 from newsdesk.news.stories import article_deduplicate, article_same_source_match
 from newsdesk.pipeline.dedup import article_minhash, content_hash
+from newsdesk.pipeline.discover import article_links
 from newsdesk.pipeline.extract import (
     Extracted,
     ExtractError,
@@ -30,6 +34,7 @@ from newsdesk.pipeline.extract import (
 from newsdesk.pipeline.feeds import FeedError, FeedItem, parse_feed
 from newsdesk.pipeline.fetch import FetchError, FetchPolicy, FetchResult, fetch_url
 from newsdesk.pipeline.politeness import HostGate, RedisHostGate
+from newsdesk.pipeline.sitemaps import ChildSitemap, SitemapError, SitemapUrl, parse_sitemap
 from newsdesk.pipeline.urls import URLError, canonical_url
 from newsdesk.sources.models import IngestFailure, IngestItem, Source
 from newsdesk.sources.schedule import source_schedule_failure, source_schedule_success
@@ -49,8 +54,17 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 SAME_ARTICLE_WINDOW = timedelta(days=3)
 # An item that keeps failing is tried on this many runs, then left for an editor.
 MAX_ITEM_ATTEMPTS = 5
-# A local file source is a feed read from a file:// URL.
-INGESTIBLE_KINDS = frozenset({Source.Kind.FEED, Source.Kind.FILE})
+# A sitemap or section page names at most this many pages per run, newest first: a
+# 50,000-URL sitemap must not enqueue 50,000 fetches.
+MAX_ITEMS_PER_RUN = 200
+# Of a sitemap that dates its entries, only those this recent are taken.
+SITEMAP_WINDOW = timedelta(days=7)
+# A sitemap index's children read per run, newest first (each is one more request).
+MAX_CHILD_SITEMAPS = 5
+
+
+class PageError(Exception):
+    """A section page shows no article links; the message says so in one line."""
 
 
 @dataclass(slots=True)
@@ -120,12 +134,6 @@ def source_ingest(
     report = SourceReport(source=source.name)
     now = timezone.now()
     source.last_fetch_at = now
-    if source.kind not in INGESTIBLE_KINDS:
-        message = (
-            f"sources of kind {str(source.kind)!r} cannot be ingested yet (feeds and files can)"
-        )
-        _source_failed(source, now=now, stage="fetch", message=message, report=report)
-        return report
     try:
         result = fetch(
             source.url, policy=policy, etag=source.etag, last_modified=source.last_modified
@@ -133,8 +141,8 @@ def source_ingest(
         if result.not_modified:
             report.not_modified = True
         else:
-            feed = parse_feed(result.content, url=result.url, charset=result.sniffed_charset())
-    except (FetchError, FeedError) as exc:
+            announced = source_items(kind=source.kind, result=result, policy=policy, now=now)
+    except (FetchError, FeedError, SitemapError, PageError) as exc:
         stage = (
             IngestFailure.Stage.FETCH if isinstance(exc, FetchError) else IngestFailure.Stage.PARSE
         )
@@ -146,7 +154,8 @@ def source_ingest(
 
     new_items: list[int] = []
     if not report.not_modified:
-        new_items = items_record(source=source, items=feed.items, report=report)
+        _announced_problems(source, announced=announced, report=report)
+        new_items = items_record(source=source, items=announced.items, report=report)
         # The items are safely recorded, so a 304 next time loses nothing.
         source.etag = result.etag
         source.last_modified = result.last_modified
@@ -158,6 +167,200 @@ def source_ingest(
                 progress(done, len(pending))
     _source_succeeded(source, now=now, new_items=len(new_items))
     return report
+
+
+@dataclass(slots=True)
+class Problem:
+    """A part of a source that could not be read (a child sitemap), while the rest could."""
+
+    url: str
+    stage: str
+    message: str
+
+
+@dataclass(slots=True)
+class Announced:
+    """What a source's fetched document announces, whatever its kind.
+
+    TITLE and LANGUAGE are the document's own when it names them. WARNINGS are worth an
+    editor's look but fail nothing (a truncated feed); PROBLEMS are parts that failed.
+    """
+
+    items: list[FeedItem]
+    title: str = ""
+    language: str = ""
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def source_items(
+    *, kind: str, result: FetchResult, policy: FetchPolicy, now: datetime
+) -> Announced:
+    """The items a fetched source document announces, read as KIND says.
+
+    Raises FeedError, SitemapError or PageError when the document is none of its kind.
+    """
+    if kind == Source.Kind.SITEMAP:
+        return sitemap_items(result=result, policy=policy, now=now)
+    if kind == Source.Kind.PAGE:
+        return page_items(result=result)
+    # A local file source is a feed read from a file:// URL.
+    return feed_items(result=result)
+
+
+def feed_items(*, result: FetchResult) -> Announced:
+    """A feed's items, decoded with the charset its bytes and HTTP headers tell."""
+    feed = parse_feed(result.content, url=result.url, charset=result.sniffed_charset())
+    warnings = [feed.warning] if feed.warning else []
+    return Announced(items=feed.items, title=feed.title, language=feed.language, warnings=warnings)
+
+
+def page_items(*, result: FetchResult) -> Announced:
+    """The article links of a section page, in page order, as title-less items."""
+    # The page's text as its HTTP charset and bytes tell: a link may spell Cyrillic.
+    text = result.text()
+    links = article_links(text, url=result.url)
+    if not links:
+        raise PageError("no article links found on the page (is it a section or index page?)")
+    return Announced(
+        items=[FeedItem(link=link, title="") for link in links[:MAX_ITEMS_PER_RUN]],
+        title=page_title(text),
+    )
+
+
+def page_title(text: str) -> str:
+    """The <title> of an HTML page, whitespace collapsed; "" without one."""
+    # lxml refuses str input that carries an encoding declaration (XHTML pages do).
+    text = re.sub(r"^\ufeff?\s*<\?xml[^>]*\?>", "", text, count=1)
+    try:
+        title = lxml.html.document_fromstring(text).findtext(".//title") or ""
+    except (lxml.etree.ParserError, ValueError):
+        return ""
+    return " ".join(title.split())
+
+
+def sitemap_items(*, result: FetchResult, policy: FetchPolicy, now: datetime) -> Announced:
+    """The newest pages of a sitemap, or of the newest children of a sitemap index.
+
+    Entries dated within SITEMAP_WINDOW come first, newest first, then undated ones in
+    document order; older ones are left out, and at most MAX_ITEMS_PER_RUN are taken.
+    A child sitemap that cannot be read is a problem; the others are still read.
+    """
+    sitemap = parse_sitemap(result.content, url=result.url)
+    announced = Announced(items=[])
+    urls = list(sitemap.urls)
+    if sitemap.kind == "index":
+        urls = _children_urls(
+            sitemap.sitemaps,
+            seen={result.url, sitemap.url},
+            policy=policy,
+            now=now,
+            announced=announced,
+        )
+    if sitemap.dropped_invalid:
+        announced.warnings.append(
+            f"{sitemap.dropped_invalid} entries without an absolute http(s) URL skipped"
+        )
+    newest = _newest_first(urls, since=now - SITEMAP_WINDOW)
+    announced.items = [_sitemap_item(url) for url in newest[:MAX_ITEMS_PER_RUN]]
+    languages = {url.news_language for url in urls if url.news_language}
+    if len(languages) == 1:
+        announced.language = languages.pop()
+    publications = [url.news_publication for url in urls if url.news_publication]
+    announced.title = publications[0] if publications else ""
+    return announced
+
+
+def _children_urls(
+    children: list[ChildSitemap],
+    *,
+    seen: set[str],
+    policy: FetchPolicy,
+    now: datetime,
+    announced: Announced,
+) -> list[SitemapUrl]:
+    """The entries of an index's newest children, at most MAX_CHILD_SITEMAPS of them.
+
+    One level only: an index inside an index, or one listing itself, is not followed.
+    """
+    since = now - SITEMAP_WINDOW
+    urls: list[SitemapUrl] = []
+    read = 0
+    for child in sorted(children, key=_child_order):
+        if child.loc in seen:
+            announced.warnings.append(f"sitemap index lists itself or a child twice: {child.loc}")
+            continue
+        if read >= MAX_CHILD_SITEMAPS:
+            break
+        if child.lastmod is not None and child.lastmod < since:
+            continue  # nothing in it changed recently
+        seen.add(child.loc)
+        read += 1
+        try:
+            fetched = fetch(child.loc, policy=policy)
+            sub = parse_sitemap(fetched.content, url=fetched.url)
+        except FetchError as exc:
+            announced.problems.append(Problem(child.loc, IngestFailure.Stage.FETCH, str(exc)))
+            continue
+        except SitemapError as exc:
+            announced.problems.append(Problem(child.loc, IngestFailure.Stage.PARSE, str(exc)))
+            continue
+        if sub.kind == "index":
+            announced.warnings.append(f"nested sitemap index not followed: {child.loc}")
+        urls.extend(sub.urls)
+    return urls
+
+
+def _child_order(child: ChildSitemap) -> tuple[bool, float]:
+    """Sort key: dated children newest first, then undated ones in document order."""
+    return (child.lastmod is None, -child.lastmod.timestamp() if child.lastmod else 0.0)
+
+
+def _newest_first(urls: list[SitemapUrl], *, since: datetime) -> list[SitemapUrl]:
+    """Entries dated since SINCE, newest first, then undated ones in document order."""
+    dated = [(when, url) for url in urls if (when := _url_time(url)) is not None and when >= since]
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    return [url for _, url in dated] + [url for url in urls if _url_time(url) is None]
+
+
+def _url_time(url: SitemapUrl) -> datetime | None:
+    """When a sitemap entry was published or last changed, as the sitemap says."""
+    return url.news_published or url.lastmod
+
+
+def _sitemap_item(url: SitemapUrl) -> FeedItem:
+    """A sitemap entry as an item; its last change is kept so an updated page is refetched."""
+    return FeedItem(
+        link=url.loc,
+        title=url.news_title,
+        published=url.news_published or url.lastmod,
+        updated=url.lastmod,
+        image_url=url.image_urls[0] if url.image_urls else "",
+    )
+
+
+def _announced_problems(source: Source, *, announced: Announced, report: SourceReport) -> None:
+    """Record the parts of a source that failed, and note its warnings without failing it."""
+    for problem in announced.problems:
+        _record_failure(
+            source, url=problem.url, stage=problem.stage, message=problem.message, report=report
+        )
+        report.failed += 1
+    for warning in announced.warnings:
+        logger.warning("source %s: %s", source.slug, warning)
+        report.errors.append(f"warning: {warning}")
+
+
+def item_fingerprint(item: FeedItem) -> str:
+    """What an item's announcement says, hashed: a changed item gets a new fingerprint.
+
+    The item's own fingerprint, plus its update time where that differs from its
+    publication time (a news sitemap's lastmod moves when the page is edited).
+    """
+    base = item.fingerprint()
+    if item.updated is None or item.updated == item.published:
+        return base
+    return hashlib.sha256(f"{base}\x1f{item.updated.isoformat()}".encode()).hexdigest()
 
 
 def items_record(*, source: Source, items: list[FeedItem], report: SourceReport) -> list[int]:
@@ -186,7 +389,7 @@ def items_record(*, source: Source, items: list[FeedItem], report: SourceReport)
                 )
                 report.failed += 1
                 continue
-            fingerprint = item.fingerprint()
+            fingerprint = item_fingerprint(item)
             row = known.get(item.link)
             if row is None and stored.get(item.link) == fingerprint:
                 row = IngestItem.objects.create(
@@ -227,7 +430,9 @@ def items_pending(*, source: Source) -> list[int]:
 def item_payload(item: FeedItem) -> dict[str, Any]:
     """A feed item as JSON-ready data (see item_from_payload)."""
     data = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
-    data["published"] = item.published.isoformat() if item.published else None
+    for name in ("published", "updated"):
+        moment = getattr(item, name)
+        data[name] = moment.isoformat() if moment else None
     return data
 
 
@@ -235,8 +440,9 @@ def item_from_payload(payload: dict[str, Any]) -> FeedItem:
     """The feed item recorded by item_payload."""
     names = {f.name for f in dataclasses.fields(FeedItem)}
     data = {k: v for k, v in payload.items() if k in names}
-    if data.get("published"):
-        data["published"] = datetime.fromisoformat(data["published"])
+    for name in ("published", "updated"):
+        if data.get(name):
+            data[name] = datetime.fromisoformat(data[name])
     return FeedItem(**data)
 
 
@@ -282,7 +488,10 @@ def _item_ingest(
             _fill_from_feed(extracted, item)
         stage = IngestFailure.Stage.STORE
         article, outcome = article_upsert(
-            source=source, link=item.link, extracted=extracted, feed_fingerprint=item.fingerprint()
+            source=source,
+            link=item.link,
+            extracted=extracted,
+            feed_fingerprint=item_fingerprint(item),
         )
         if outcome != "unchanged" and extracted.image_url and not article.image_file:
             article_image_cache(article=article, policy=policy)
@@ -311,7 +520,7 @@ def _extracted_from_feed(item: FeedItem) -> Extracted | None:
     if summary and paragraphs[0].text.startswith(summary.rstrip(". …")):
         lead = paragraphs.pop(0).text
     return Extracted(
-        url=_canonical_or_as_is(item.link),
+        url=canonical_or_as_is(item.link),
         title=item.title,
         lead=lead,
         lead_in_text=bool(lead),
@@ -323,7 +532,7 @@ def _extracted_from_feed(item: FeedItem) -> Extracted | None:
     )
 
 
-def _canonical_or_as_is(url: str) -> str:
+def canonical_or_as_is(url: str) -> str:
     """The URL without tracking parameters and fragment (file:// and odd URLs as they are)."""
     try:
         return canonical_url(url) if url.startswith(("http://", "https://")) else url

@@ -1188,7 +1188,7 @@ def test_robots_txt_answering_5xx_allows_and_logs(
     http_server.add("/robots.txt", "User-agent: *\nDisallow: /\n", status=status)
     url = http_server.add("/feed.xml", b"<rss/>")
 
-    with caplog.at_level(logging.WARNING, logger="newsdesk.pipeline.fetch"):
+    with caplog.at_level(logging.INFO, logger="newsdesk.pipeline.fetch"):
         result = fetch_url(url, policy=_robots_policy(), robots=RobotsCache())
 
     assert result.content == b"<rss/>"
@@ -1202,7 +1202,7 @@ def test_a_silent_robots_txt_allows_after_its_own_short_timeout(
     http_server.add("/robots.txt", handler=silent(2.0))
     url = http_server.add("/feed.xml", b"<rss/>")
 
-    with caplog.at_level(logging.WARNING, logger="newsdesk.pipeline.fetch"):
+    with caplog.at_level(logging.INFO, logger="newsdesk.pipeline.fetch"):
         result = fetch_url(url, policy=_robots_policy(robots_timeout=0.2), robots=RobotsCache())
 
     assert result.content == b"<rss/>"

@@ -368,13 +368,15 @@ def test_ingest_command_rejects_an_unknown_source() -> None:
         call_command("ingest", "--source", "nope")
 
 
-def test_source_of_a_kind_not_yet_ingestible_fails_with_a_clear_reason() -> None:
-    source = Source.objects.create(
-        name="Map", slug="map", url="http://a.example/sitemap.xml", kind=Source.Kind.SITEMAP
-    )
+def test_source_whose_document_is_not_of_its_kind_fails_with_a_clear_reason(
+    http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    url = http_server.add("/sitemap.xml", rss([("Item", "http://example.org/a", "s")]))
+    source = Source.objects.create(name="Map", slug="map", url=url, kind=Source.Kind.SITEMAP)
     report = source_ingest(source=source)
     assert report.failed == 1
-    assert "kind 'sitemap' cannot be ingested yet" in report.errors[0]
+    assert "not a sitemap: an RSS feed" in report.errors[0]
+    assert IngestFailure.objects.get().stage == "parse"
     source.refresh_from_db()
     assert source.consecutive_failures == 1
 

@@ -21,9 +21,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             result = operator_input_read(options["target"])
-            feed = parse_feed(result.content, url=result.url, charset=result.charset)
+            feed = parse_feed(result.content, url=result.url, charset=result.sniffed_charset())
         except (FetchError, FeedError) as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        if feed.warning:
+            # Worth knowing, not a failure: the items before the damage are printed.
+            self.stderr.write(f"warning: {feed.warning}")
         for item in feed.items:
             record = {
                 "title": item.title,
