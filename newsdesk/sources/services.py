@@ -14,6 +14,7 @@ from typing import Any
 
 import lxml.etree
 import lxml.html
+from datasketch import LeanMinHash
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -562,6 +563,7 @@ def article_upsert(
     """
     body = "\n\n".join(p.text for p in extracted.paragraphs)
     digest = content_hash(title=extracted.title, text=body)
+    minhash = article_minhash(title=extracted.title[:1000], lead=extracted.lead, text=body)
     fields = {
         "source": source,
         "link": link,
@@ -586,13 +588,13 @@ def article_upsert(
         try:
             with transaction.atomic():
                 article = _article_same(
-                    source=source, link=link, extracted=extracted, digest=digest, body=body
+                    source=source, link=link, extracted=extracted, digest=digest, minhash=minhash
                 )
                 if article is None:
                     article = Article.objects.create(
                         canonical_url=extracted.url, fetched_at=timezone.now(), **fields
                     )
-                    article_deduplicate(article=article)
+                    article_deduplicate(article=article, minhash=minhash)
                     return article, "new"
                 changed = article.content_hash != digest
                 if changed:
@@ -614,7 +616,7 @@ def article_upsert(
                 article.fetched_at = timezone.now()
                 article.save()
                 if changed or not article.minhash:
-                    article_deduplicate(article=article)
+                    article_deduplicate(article=article, minhash=minhash)
                 return article, "updated" if changed else "unchanged"
         except IntegrityError:
             # Another process stored the same canonical URL meanwhile: update that row.
@@ -623,18 +625,24 @@ def article_upsert(
 
 
 def _article_same(
-    *, source: Source, link: str, extracted: Extracted, digest: str, body: str
+    *, source: Source, link: str, extracted: Extracted, digest: str, minhash: LeanMinHash
 ) -> Article | None:
     """The stored article this extraction is a version of, locked for update, if any."""
     rows = Article.objects.select_for_update()
-    article = (
-        rows.filter(canonical_url=extracted.url).first()
-        or rows.filter(source=source, link=link).first()
-        or rows.filter(source=source, content_hash=digest).first()
+    # One query for the three exact ways of being the same article, taken in this order.
+    found = list(
+        rows.filter(
+            Q(canonical_url=extracted.url)
+            | Q(source=source, link=link)
+            | Q(source=source, content_hash=digest)
+        ).order_by("id")[:10]
     )
-    if article is not None:
-        return article
-    minhash = article_minhash(title=extracted.title, lead=extracted.lead, text=body)
+    by_url = [a for a in found if a.canonical_url == extracted.url]
+    by_link = [a for a in found if a.source_id == source.pk and a.link == link]
+    by_text = [a for a in found if a.source_id == source.pk and a.content_hash == digest]
+    for candidates in (by_url, by_link, by_text):
+        if candidates:
+            return candidates[0]
     match = article_same_source_match(source=source, minhash=minhash)
     if match is None or not _close_in_time(match.published_at, extracted.published):
         return None
