@@ -42,17 +42,26 @@ SAME_ARTICLE = 0.9
 MAX_CANDIDATES = 200
 
 
-def article_fingerprint_store(*, article: Article, minhash: MinHash | None = None) -> MinHash:
+def article_fingerprint_store(
+    *, article: Article, minhash: MinHash | None = None, fresh: bool = False
+) -> MinHash:
     """Compute the article's signature from its title, lead and body; store it and its bands.
 
     MINHASH, when the caller has computed article_minhash for this text already, is used as
-    it is. A text without words gets no signature (b"") and no bands, so it matches nothing.
+    it is. FRESH: the article was just created with this signature in its row and has no
+    bands yet, so only the bands are written. A text without words gets no signature (b"")
+    and no bands, so it matches nothing.
     """
     if minhash is None:
         minhash = article_minhash(title=article.title, lead=article.lead, text=article.text)
     keys = band_keys(minhash)
     data = b"" if minhash_is_empty(minhash) else minhash_bytes(minhash)
-    with transaction.atomic():
+    if fresh:
+        DuplicateBand.objects.bulk_create(
+            DuplicateBand(article=article, band=band, key=key) for band, key in keys
+        )
+        return minhash
+    with transaction.atomic(savepoint=False):
         # update() rather than save(): a new signature is not an edit of the article. The
         # exclude() leaves an unchanged row alone (no dead row version on PostgreSQL).
         Article.objects.filter(pk=article.pk).exclude(minhash=data).update(minhash=data)
@@ -131,24 +140,37 @@ def article_same_source_match(
     return matches[0][0] if matches else None
 
 
-def article_story_assign(*, article: Article, threshold: float = NEAR_DUPLICATE) -> Story | None:
+def article_story_assign(
+    *,
+    article: Article,
+    threshold: float = NEAR_DUPLICATE,
+    matches: list[tuple[Article, float]] | None = None,
+) -> Story | None:
     """Put the article in the story of its near-duplicates, or take it out; returns its story.
 
     The article stays in its story while it is a near-duplicate of another member. Otherwise
     it leaves and joins the story of its most similar near-duplicate that has one, or forms a
     new story with its most similar near-duplicate. Copies bridging two stories do not merge
     them: chains of small edits would otherwise grow one story without end.
-    Uses the stored signature (article_fingerprint_store); running it twice changes nothing.
+    Uses the stored signature (article_fingerprint_store), or MATCHES when the caller has
+    looked up the article's near-duplicates already. Running it twice changes nothing.
     """
-    with transaction.atomic():
-        return _story_assign(article, threshold=threshold)
+    with transaction.atomic(savepoint=False):
+        return _story_assign(article, threshold=threshold, matches=matches)
 
 
-def _story_assign(article: Article, *, threshold: float) -> Story | None:
+def _story_assign(
+    article: Article, *, threshold: float, matches: list[tuple[Article, float]] | None = None
+) -> Story | None:
     """article_story_assign inside its transaction."""
     article.refresh_from_db(fields=["story", "minhash", "published_at"])
-    matches = article_near_duplicates(article=article, threshold=threshold)
+    if matches is None:
+        matches = article_near_duplicates(article=article, threshold=threshold)
+    else:
+        matches = [(m, sim) for m, sim in matches if sim >= threshold and m.pk != article.pk]
     current = article.story_id
+    if current is None and not matches:
+        return None  # nothing to join, nothing to leave
     if current is not None and any(match.story_id == current for match, _ in matches):
         return story_refresh(story_id=current)
     best = next((m for m, _ in matches if m.story_id is not None), None)
@@ -178,11 +200,20 @@ def _story_assign(article: Article, *, threshold: float) -> Story | None:
     return story_refresh(story_id=story_id)
 
 
-def article_deduplicate(*, article: Article, minhash: MinHash | None = None) -> Story | None:
-    """Store the article's signature and bands, then assign its story; returns the story."""
+def article_deduplicate(
+    *,
+    article: Article,
+    minhash: MinHash | None = None,
+    fresh: bool = False,
+    matches: list[tuple[Article, float]] | None = None,
+) -> Story | None:
+    """Store the article's signature and bands, then assign its story; returns the story.
+
+    MINHASH, FRESH: see article_fingerprint_store; MATCHES: see article_story_assign.
+    """
     with transaction.atomic():
-        article_fingerprint_store(article=article, minhash=minhash)
-        return article_story_assign(article=article)
+        article_fingerprint_store(article=article, minhash=minhash, fresh=fresh)
+        return article_story_assign(article=article, matches=matches)
 
 
 def story_refresh(*, story_id: int) -> Story | None:

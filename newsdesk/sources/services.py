@@ -14,7 +14,6 @@ from typing import Any
 
 import lxml.etree
 import lxml.html
-from datasketch import LeanMinHash
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -22,8 +21,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from newsdesk.news.models import Article, ArticleRevision
-from newsdesk.news.stories import article_deduplicate, article_same_source_match
-from newsdesk.pipeline.dedup import article_minhash, content_hash
+from newsdesk.news.stories import SAME_ARTICLE, article_deduplicate, article_near_duplicates
+from newsdesk.pipeline.dedup import (
+    article_minhash,
+    content_hash,
+    minhash_bytes,
+    minhash_is_empty,
+)
 from newsdesk.pipeline.discover import article_links
 from newsdesk.pipeline.extract import (
     Extracted,
@@ -587,14 +591,22 @@ def article_upsert(
     for _attempt in range(2):
         try:
             with transaction.atomic():
+                # One look-up of near-duplicates serves both the same-source match and
+                # the story: the band index is read once per article.
+                matches = article_near_duplicates(minhash=minhash)
                 article = _article_same(
-                    source=source, link=link, extracted=extracted, digest=digest, minhash=minhash
+                    source=source, link=link, extracted=extracted, digest=digest, matches=matches
                 )
                 if article is None:
                     article = Article.objects.create(
-                        canonical_url=extracted.url, fetched_at=timezone.now(), **fields
+                        canonical_url=extracted.url,
+                        fetched_at=timezone.now(),
+                        minhash=b"" if minhash_is_empty(minhash) else minhash_bytes(minhash),
+                        **fields,
                     )
-                    article_deduplicate(article=article, minhash=minhash)
+                    article_deduplicate(
+                        article=article, minhash=minhash, fresh=True, matches=matches
+                    )
                     return article, "new"
                 changed = article.content_hash != digest
                 if changed:
@@ -616,7 +628,7 @@ def article_upsert(
                 article.fetched_at = timezone.now()
                 article.save()
                 if changed or not article.minhash:
-                    article_deduplicate(article=article, minhash=minhash)
+                    article_deduplicate(article=article, minhash=minhash, matches=matches)
                 return article, "updated" if changed else "unchanged"
         except IntegrityError:
             # Another process stored the same canonical URL meanwhile: update that row.
@@ -625,7 +637,12 @@ def article_upsert(
 
 
 def _article_same(
-    *, source: Source, link: str, extracted: Extracted, digest: str, minhash: LeanMinHash
+    *,
+    source: Source,
+    link: str,
+    extracted: Extracted,
+    digest: str,
+    matches: list[tuple[Article, float]],
 ) -> Article | None:
     """The stored article this extraction is a version of, locked for update, if any."""
     rows = Article.objects.select_for_update()
@@ -643,10 +660,18 @@ def _article_same(
     for candidates in (by_url, by_link, by_text):
         if candidates:
             return candidates[0]
-    match = article_same_source_match(source=source, minhash=minhash)
-    if match is None or not _close_in_time(match.published_at, extracted.published):
-        return None
-    return rows.filter(pk=match.pk).first()
+    # Nearly the same text from the same source, published about then: moved or retitled.
+    match = next(
+        (
+            article
+            for article, similarity in matches
+            if article.source_id == source.pk
+            and similarity >= SAME_ARTICLE
+            and _close_in_time(article.published_at, extracted.published)
+        ),
+        None,
+    )
+    return None if match is None else rows.filter(pk=match.pk).first()
 
 
 def _close_in_time(a: datetime | None, b: datetime | None) -> bool:
