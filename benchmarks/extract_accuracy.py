@@ -7,6 +7,11 @@ optionally meta.json (its "url" is passed to the extractors). Run:
 
 Without folders it reads tests/pipeline/fixtures/realworld. Accuracy is token F1: tokens
 are the lower-cased \\w+ words; precision and recall count words with multiplicity.
+
+Pages known only by snippets (a folder with source.html and snippets.json: texts the article
+holds, "with", and page furniture it must not, "without") are counted too: how many of each
+kind either extractor's text contains. Without folders those come from
+tests/pipeline/fixtures/realworld-snippets.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import trafilatura
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDER = ROOT / "tests" / "pipeline" / "fixtures" / "realworld"
+SNIPPET_FOLDER = ROOT / "tests" / "pipeline" / "fixtures" / "realworld-snippets"
 _WORD = re.compile(r"\w+")
 
 
@@ -65,6 +71,30 @@ def token_f1(candidate: str, truth: str) -> Score:
     return Score(precision, recall, 2 * precision * recall / (precision + recall))
 
 
+@dataclass(frozen=True, slots=True)
+class SnippetPage:
+    """A real page known by snippets: texts its article holds and texts that are furniture."""
+
+    name: str
+    html: bytes
+    url: str
+    with_: tuple[str, ...]
+    without: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetResult:
+    """How many 'with' and 'without' snippets each extractor's text holds on one page."""
+
+    name: str
+    wanted: int
+    ours_with: int
+    bare_with: int
+    unwanted: int
+    ours_without: int
+    bare_without: int
+
+
 def load_pages(folder: Path) -> list[Page]:
     """Every page folder under FOLDER that has source.html and truth.txt, by name."""
     pages = []
@@ -78,6 +108,57 @@ def load_pages(folder: Path) -> list[Page]:
         url = meta.get("url") or f"https://example.invalid/{name}"
         pages.append(Page(name, source.read_bytes(), truth.read_text("utf-8"), url))
     return pages
+
+
+def load_snippet_pages(folder: Path) -> list[SnippetPage]:
+    """Every page folder under FOLDER that has source.html and snippets.json, by name."""
+    pages = []
+    for source in sorted(folder.rglob("source.html")):
+        snippets_file = source.with_name("snippets.json")
+        if not snippets_file.is_file():
+            continue
+        snippets = json.loads(snippets_file.read_text("utf-8"))
+        name = str(source.parent.relative_to(folder))
+        pages.append(
+            SnippetPage(
+                name,
+                source.read_bytes(),
+                snippets.get("url") or f"https://example.invalid/{name}",
+                tuple(snippets.get("with", [])),
+                tuple(snippets.get("without", [])),
+            )
+        )
+    return pages
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def count_snippets(text: str, snippets: tuple[str, ...]) -> int:
+    """How many of SNIPPETS occur in TEXT, whitespace runs taken as one space."""
+    flat = _flat(text)
+    return sum(_flat(snippet) in flat for snippet in snippets)
+
+
+def measure_snippets(pages: list[SnippetPage]) -> list[SnippetResult]:
+    """Count the snippets in both extractors' texts on every page."""
+    results = []
+    for page in pages:
+        as_page = Page(page.name, page.html, "", page.url)
+        ours, bare = ours_text(as_page), bare_text(as_page)
+        results.append(
+            SnippetResult(
+                page.name,
+                len(page.with_),
+                count_snippets(ours, page.with_),
+                count_snippets(bare, page.with_),
+                len(page.without),
+                count_snippets(ours, page.without),
+                count_snippets(bare, page.without),
+            )
+        )
+    return results
 
 
 def ours_text(page: Page) -> str:
@@ -131,15 +212,41 @@ def report(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def snippet_report(results: list[SnippetResult]) -> str:
+    """Pages where newsdesk keeps fewer wanted or more unwanted snippets, and the totals."""
+    lines = [f"{'page':44} {'with ours/bare/all':>20} {'without ours/bare/all':>22}"]
+    for r in results:
+        if r.ours_with < r.bare_with or r.ours_without > r.bare_without:
+            lines.append(
+                f"{r.name[:44]:44} {r.ours_with:6d}{r.bare_with:7d}{r.wanted:7d}"
+                f" {r.ours_without:8d}{r.bare_without:7d}{r.unwanted:7d}"
+            )
+    lines.append(
+        f"snippet pages: {len(results)}  'with' kept: newsdesk "
+        f"{sum(r.ours_with for r in results)}, bare trafilatura "
+        f"{sum(r.bare_with for r in results)} of {sum(r.wanted for r in results)}  "
+        f"'without' let in: newsdesk {sum(r.ours_without for r in results)}, bare trafilatura "
+        f"{sum(r.bare_without for r in results)} of {sum(r.unwanted for r in results)}"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     """Measure every page in the folders named (default: the real-world test pages)."""
     sys.path.insert(0, str(ROOT))
-    folders = [Path(arg) for arg in argv] or [DEFAULT_FOLDER]
+    folders = [Path(arg) for arg in argv] or [DEFAULT_FOLDER, SNIPPET_FOLDER]
     pages = [page for folder in folders for page in load_pages(folder)]
-    if not pages:
-        print("no pages (folders with source.html and truth.txt) found", file=sys.stderr)
+    snippet_pages = [page for folder in folders for page in load_snippet_pages(folder)]
+    if not pages and not snippet_pages:
+        print(
+            "no pages (folders with source.html and truth.txt or snippets.json) found",
+            file=sys.stderr,
+        )
         return 2
-    print(report(measure(pages)))
+    if pages:
+        print(report(measure(pages)))
+    if snippet_pages:
+        print(snippet_report(measure_snippets(snippet_pages)))
     return 0
 
 

@@ -145,7 +145,7 @@ def extract_article(html: str | bytes, *, url: str, charset: str | None = None) 
     title = _clean(metadata.title if metadata else "")
     description = _clean(metadata.description if metadata else "")
     # The page's headline opens the extracted text; it is the title, not the body.
-    while paragraphs and title and _same_text(paragraphs[0].text, title):
+    while paragraphs and title and _is_headline(paragraphs[0], title=title):
         paragraphs = paragraphs[1:]
     lead_in_text = bool(paragraphs and description and _same_text(paragraphs[0].text, description))
     if lead_in_text:
@@ -210,14 +210,21 @@ def extract_body(tree: lxml.html.HtmlElement, *, url: str) -> list[Paragraph]:
     One pass of trafilatura's precision mode without its fallback extractors: on real news
     pages it drops the comments, teasers and notices that its default mode keeps, and costs
     half as much (benchmarks/extract_accuracy.py, docs/benchmarks.md). Only when it finds
-    little does the default mode, fallbacks and all, get its chance.
+    little, or a small share of the page's text, does the default mode, fallbacks and all,
+    get its chance.
     """
+    _unwrap_heading_permalinks(tree)
     precise = _trafilatura_paragraphs(tree, url=url, favor_precision=True, fast=True)
     # Characters, not words: Chinese and Japanese do not separate words with spaces.
     found = sum(len(p.text) for p in precise)
-    if found >= SHORT_BODY_CHARS:
+    short = found < SHORT_BODY_CHARS
+    if not short and (found >= SMALL_SHARE_CHARS or found >= SMALL_SHARE * _visible_chars(tree)):
         return precise
     default = _trafilatura_paragraphs(tree, url=url, favor_precision=False, fast=False)
+    if not short and sum(len(p.text) for p in default) >= 3 * found:
+        # Precision mode kept a sliver of a long page: its text sits in <div>s, not <p>s,
+        # which precision mode does not read once the page has some <p> text elsewhere.
+        return default
     if not precise or not default:
         return precise or default
     # Precision mode sometimes drops a standfirst or a paragraph inside the article too:
@@ -236,6 +243,33 @@ def extract_body(tree: lxml.html.HtmlElement, *, url: str) -> list[Paragraph]:
 
 # Fewer characters than this from the precision pass, and the default pass is tried too.
 SHORT_BODY_CHARS = 500
+# So is it when the precision pass found under this share of the page's visible text;
+# the page's text is only measured when the pass found fewer than SMALL_SHARE_CHARS.
+SMALL_SHARE = 0.05
+SMALL_SHARE_CHARS = 2_000
+
+_HEADINGS = "h1", "h2", "h3", "h4", "h5", "h6"
+_INVISIBLE = "script", "style", "noscript", "template"
+
+
+def _unwrap_heading_permalinks(tree: lxml.html.HtmlElement) -> None:
+    """Keep the text of in-page links inside headings ("#section" permalinks), drop the link.
+
+    Precision mode deletes link-heavy headings, and a permalink makes every word of a
+    heading a link: the questions of a GitHub-style interview were lost that way.
+    """
+    for heading in tree.iter(*_HEADINGS):
+        for link in list(heading.iter("a")):
+            if link.get("href", "").startswith("#"):
+                link.drop_tag()
+
+
+def _visible_chars(tree: lxml.html.HtmlElement) -> int:
+    """How many characters of text the page's body shows (scripts and styles left out)."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    hidden = sum(len(_clean(node.text_content())) for node in root.iter(*_INVISIBLE))
+    return len(_clean(root.text_content())) - hidden
 
 
 def page_url(tree: lxml.html.HtmlElement, *, url: str) -> str:
@@ -727,6 +761,21 @@ def _page_language(tree: lxml.html.HtmlElement) -> str:
         )
         lang = str(found[0]) if found else _meta(tree, "og:locale")
     return lang.strip().split(",", 1)[0].split("-", 1)[0].split("_", 1)[0].lower()[:8]
+
+
+def _is_headline(paragraph: Paragraph, *, title: str) -> bool:
+    """True when PARAGRAPH is the page's headline: the title, or a heading that is the title
+    with a word or two after it ("… с Новым годом. ФОТО", "… | Video")."""
+    if _same_text(paragraph.text, title):
+        return True
+    text, head = _clean(paragraph.text).casefold(), _clean(title).casefold()
+    rest = text[len(head) :] if text.startswith(head) else ""
+    return (
+        paragraph.role == "heading"
+        and bool(rest)
+        and not rest[0].isalnum()
+        and len(rest.split()) <= 2
+    )
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -744,3 +744,70 @@ def test_json_ld_that_is_broken_or_hostile_is_skipped() -> None:
     article = extract_article(_article_page(head), url="https://city.example.ru/a")
 
     assert article.text.startswith("Первый абзац")
+
+
+_PROSE = (
+    "The council met on Tuesday evening to discuss the new budget for the coming year, "
+    "and members argued for several hours about roads, schools and the library."
+)
+
+
+def test_interview_questions_in_headings_with_permalinks_are_kept() -> None:
+    # The markup of anchor.js permalinks, as on GitHub's blog.
+    answers = "".join(
+        f'<h2 id="q{i}"><b>What did you learn from job number {i}?</b><a href="#q{i}" '
+        f'class="heading-link" aria-label="job {i}" data-anchorjs-icon="#" '
+        f'style="padding-left: 0.375em;"></a></h2><p>{_PROSE} ({i})</p>'
+        for i in range(1, 5)
+    )
+    html = (
+        "<html><head><title>Spotlight</title></head><body><article>"
+        f"<p>{_PROSE}</p>{answers}</article></body></html>"
+    )
+
+    extracted = extract_article(html, url="https://blog.example.com/spotlight")
+
+    for i in range(1, 5):
+        assert f"What did you learn from job number {i}?" in extracted.text
+
+
+def test_article_in_divs_beside_a_little_paragraph_text_is_found_whole() -> None:
+    # Precision mode reads <p> text only, once the page has some; this article is all <div>s.
+    divs = "".join(f'<div class="absatz">{_PROSE} Part {i} of the story.</div>' for i in range(60))
+    notices = "".join(
+        f"<p>Our digital edition brings you the news first, every day, notice {i}.</p>"
+        for i in range(8)
+    )
+    html = (
+        "<html><head><title>A long story</title></head><body>"
+        f'<div class="column-wide"><div class="dig-text">{divs}</div></div>'
+        f'<div class="asset-box">{notices}</div></body></html>'
+    )
+
+    text = extract_article(html, url="https://news.example.com/story").text
+
+    assert "Part 0 of the story." in text
+    assert "Part 59 of the story." in text
+
+
+def test_opening_heading_that_is_the_title_with_a_suffix_is_not_text() -> None:
+    html = (
+        '<html><head><meta property="og:title" content="Певица поддержала акцию">'
+        "<title>Певица поддержала акцию</title></head><body><article>"
+        f"<h1>Певица поддержала акцию. ФОТО</h1><p>{_PROSE}</p><p>{_PROSE}</p>"
+        "</article></body></html>"
+    )
+
+    extracted = extract_article(html, url="https://ura.example.com/news/1")
+
+    assert extracted.title == "Певица поддержала акцию"
+    assert "ФОТО" not in extracted.text
+
+
+def test_opening_heading_that_only_starts_like_the_title_stays() -> None:
+    html = (
+        "<html><head><title>Cat</title></head><body><article>"
+        f"<h2>Cats of the city</h2><p>{_PROSE}</p><p>{_PROSE}</p></article></body></html>"
+    )
+
+    assert "Cats of the city" in extract_article(html, url="https://x.example.com/c").text

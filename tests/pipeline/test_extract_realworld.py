@@ -10,10 +10,15 @@ import pytest
 
 from benchmarks.extract_accuracy import (
     DEFAULT_FOLDER,
+    SNIPPET_FOLDER,
     Result,
+    SnippetResult,
+    count_snippets,
     load_pages,
+    load_snippet_pages,
     mean,
     measure,
+    measure_snippets,
     token_f1,
 )
 from tests.programs import run_newsdesk
@@ -21,6 +26,10 @@ from tests.programs import run_newsdesk
 # A page may come out a little worse than bare trafilatura (precision mode drops a teaser
 # the true text keeps), never by more than this.
 MARGIN = 0.02
+# Precision mode drops some short lines bare trafilatura keeps ("Additional reporting by …",
+# a lone e-mail address, a link to the event's page): of the 'with' snippets of the
+# snippet pages, newsdesk may miss this share more than bare trafilatura does, never more.
+SNIPPET_MARGIN = 0.05
 REQUIRED = {
     "url",
     "title",
@@ -60,7 +69,52 @@ def test_no_page_is_much_worse_than_bare_trafilatura(results: list[Result]) -> N
 
 
 def test_every_page_gives_an_article_with_text(results: list[Result]) -> None:
-    assert all(r.ours.f1 > 0.8 for r in results), [(r.name, r.ours.f1) for r in results]
+    # 0.7, not higher: ura.news's short story sits between an archive notice and a
+    # Telegram prompt that no extractor tells from the text (bare trafilatura: 0.73).
+    assert [(r.name, round(r.ours.f1, 3)) for r in results if r.ours.f1 <= 0.7] == []
+
+
+def test_the_real_world_pages_include_russian_ones() -> None:
+    langs = [
+        json.loads(meta.read_text("utf-8")).get("lang")
+        for meta in DEFAULT_FOLDER.glob("*/meta.json")
+    ]
+
+    assert "ru" in langs
+
+
+@pytest.fixture(scope="module")
+def snippet_results() -> list[SnippetResult]:
+    pages = load_snippet_pages(SNIPPET_FOLDER)
+    assert len(pages) >= 50
+    return measure_snippets(pages)
+
+
+def test_text_lets_in_no_more_page_furniture_than_bare_trafilatura(
+    snippet_results: list[SnippetResult],
+) -> None:
+    ours = sum(r.ours_without for r in snippet_results)
+    bare = sum(r.bare_without for r in snippet_results)
+
+    assert ours <= bare, [r for r in snippet_results if r.ours_without > r.bare_without]
+
+
+def test_text_keeps_about_as_many_article_snippets_as_bare_trafilatura(
+    snippet_results: list[SnippetResult],
+) -> None:
+    ours = sum(r.ours_with for r in snippet_results)
+    bare = sum(r.bare_with for r in snippet_results)
+    wanted = sum(r.wanted for r in snippet_results)
+
+    assert ours >= bare - SNIPPET_MARGIN * wanted, (ours, bare, wanted)
+
+
+def test_count_snippets_takes_whitespace_runs_as_one_space() -> None:
+    assert (
+        count_snippets("Ein perfekter\n\nSturm beginnt", ("perfekter Sturm", "Sturm  beginnt")) == 2
+    )
+    assert count_snippets("", ("x",)) == 0
+    assert count_snippets("text", ()) == 0
 
 
 def test_token_f1_counts_words_with_multiplicity_and_ignores_case_and_punctuation() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -358,8 +359,19 @@ def test_paused_disabled_and_not_yet_due_sources_are_not_due() -> None:
     assert [s.pk for s in due] == [never.pk, late.pk, just.pk]
 
 
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Tasks run in this process, also when CELERY_BROKER_URL names a broker (CI)."""
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before
+
+
 def test_enqueue_due_fetches_exactly_the_due_sources(
-    http_server: LoopbackServer, allow_loopback: None
+    http_server: LoopbackServer, allow_loopback: None, eager_tasks: None
 ) -> None:
     # Imported here: the task module pulls in the whole ingest pipeline.
     from newsdesk.sources.tasks import sources_enqueue_due_task
