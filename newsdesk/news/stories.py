@@ -12,12 +12,10 @@ title is its canonical article's title.
 from __future__ import annotations
 
 import logging
-import operator
-from functools import reduce
 
 from datasketch import MinHash
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import F
 
 from newsdesk.news.models import Article, DuplicateBand, Story
 from newsdesk.pipeline.dedup import (
@@ -99,23 +97,13 @@ def article_near_duplicates(
     keys = band_keys(minhash)
     if not keys:
         return []
-    bands = DuplicateBand.objects.filter(
-        reduce(operator.or_, (Q(band=band, key=key) for band, key in keys))
-    )
-    if exclude_id is not None:
-        bands = bands.exclude(article_id=exclude_id)
-    if same_source is not None:
-        bands = bands.filter(article__source=same_source)
-    candidate_ids = list(
-        bands.values("article_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "article_id")
-        .values_list("article_id", flat=True)[:MAX_CANDIDATES]
-    )
+    candidate_ids = _band_candidates(keys, exclude_id=exclude_id, same_source=same_source)
     if not candidate_ids:
         return []
     matches = []
-    for candidate in Article.objects.filter(pk__in=candidate_ids):
+    # Only what matching and grouping read: a candidate's body can be large.
+    fields = ("id", "source_id", "story_id", "title", "published_at", "minhash")
+    for candidate in Article.objects.filter(pk__in=candidate_ids).only(*fields):
         other = _stored_minhash(candidate)
         if other is None:
             continue
@@ -124,6 +112,34 @@ def article_near_duplicates(
             matches.append((candidate, similarity))
     matches.sort(key=lambda match: (-match[1], *_canonical_order(match[0])))
     return matches
+
+
+def _band_candidates(
+    keys: list[tuple[int, str]], *, exclude_id: int | None, same_source: Source | None
+) -> list[int]:
+    """Ids of articles sharing a band key, most shared bands first (at most MAX_CANDIDATES).
+
+    Plain SQL: the ORM spends far longer building sixteen OR-ed lookups than the database
+    spends answering them through the (band, key) index.
+    """
+    quote = connection.ops.quote_name
+    bands = DuplicateBand._meta.db_table
+    where = " OR ".join(f"({quote('band')} = %s AND {quote('key')} = %s)" for _ in keys)
+    params: list[int | str] = [value for pair in keys for value in pair]
+    # Only table and column names are formatted in; every value is a parameter.
+    sql = f"SELECT article_id FROM {quote(bands)} WHERE ({where})"  # noqa: S608
+    if exclude_id is not None:
+        sql += " AND article_id <> %s"
+        params.append(exclude_id)
+    if same_source is not None:
+        articles = Article._meta.db_table
+        sql += f" AND article_id IN (SELECT id FROM {quote(articles)} WHERE source_id = %s)"  # noqa: S608
+        params.append(same_source.pk)
+    sql += " GROUP BY article_id ORDER BY COUNT(*) DESC, article_id LIMIT %s"
+    params.append(MAX_CANDIDATES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def article_same_source_match(
