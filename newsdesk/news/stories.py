@@ -161,6 +161,7 @@ def article_story_assign(
     article: Article,
     threshold: float = NEAR_DUPLICATE,
     matches: list[tuple[Article, float]] | None = None,
+    fresh: bool = False,
 ) -> Story | None:
     """Put the article in the story of its near-duplicates, or take it out; returns its story.
 
@@ -169,17 +170,23 @@ def article_story_assign(
     new story with its most similar near-duplicate. Copies bridging two stories do not merge
     them: chains of small edits would otherwise grow one story without end.
     Uses the stored signature (article_fingerprint_store), or MATCHES when the caller has
-    looked up the article's near-duplicates already. Running it twice changes nothing.
+    looked up the article's near-duplicates already; FRESH: the article was just created in
+    this transaction (no story yet, nothing to read again). Running it twice changes nothing.
     """
     with transaction.atomic(savepoint=False):
-        return _story_assign(article, threshold=threshold, matches=matches)
+        return _story_assign(article, threshold=threshold, matches=matches, fresh=fresh)
 
 
 def _story_assign(
-    article: Article, *, threshold: float, matches: list[tuple[Article, float]] | None = None
+    article: Article,
+    *,
+    threshold: float,
+    matches: list[tuple[Article, float]] | None = None,
+    fresh: bool = False,
 ) -> Story | None:
     """article_story_assign inside its transaction."""
-    article.refresh_from_db(fields=["story", "minhash", "published_at"])
+    if not fresh:
+        article.refresh_from_db(fields=["story", "minhash", "published_at"])
     if matches is None:
         matches = article_near_duplicates(article=article, threshold=threshold)
     else:
@@ -227,9 +234,10 @@ def article_deduplicate(
 
     MINHASH, FRESH: see article_fingerprint_store; MATCHES: see article_story_assign.
     """
-    with transaction.atomic():
+    # No savepoint: inside the caller's transaction a failure here fails the whole store.
+    with transaction.atomic(savepoint=False):
         article_fingerprint_store(article=article, minhash=minhash, fresh=fresh)
-        return article_story_assign(article=article, matches=matches)
+        return article_story_assign(article=article, matches=matches, fresh=fresh)
 
 
 def story_refresh(*, story_id: int) -> Story | None:

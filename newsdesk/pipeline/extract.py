@@ -978,8 +978,8 @@ def _clean(text: str | None) -> str:
     """Whitespace collapsed, zero-width characters dropped."""
     if not text:
         return ""
-    return _SPACES.sub(" ", text.translate(_ZERO_WIDTH)).strip()
+    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
 
 
 _SPACES = re.compile(r"\s+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
