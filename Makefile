@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py --pages realworld
 	$(BIN)/python benchmarks/ingest.py --pages corpus --copies 4
 	$(BIN)/python benchmarks/extract_accuracy.py
+	$(BIN)/python benchmarks/ingest_parts.py
 
 format: install
 	$(BIN)/ruff format .
