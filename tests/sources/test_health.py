@@ -418,3 +418,11 @@ def test_resume_action_on_a_source_that_is_gone_changes_nothing(admin_client: Cl
     assert "0 sources resumed." in admin_client.get(CHANGELIST).content.decode()
     source.refresh_from_db()
     assert source.paused_at is not None
+
+
+def test_health_page_counts_failures_in_a_row_and_articles_in_total(admin_client: Client) -> None:
+    source = SourceFactory(name="Flaky Wire", consecutive_failures=3, last_error="timeout")
+    ArticleFactory.create_batch(2, source=source)
+    page = admin_client.get(HEALTH).content.decode()
+    assert "3 failures in a row" in page
+    assert "2 in total" in page
