@@ -177,6 +177,10 @@ class IngestFailureAdmin(admin.ModelAdmin[IngestFailure]):
     list_filter = ("stage", "source")
     search_fields = ("url", "message")
     date_hierarchy = "created_at"
+    list_select_related = ("source",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a record of what happened, written by the ingest only
 
 
 @admin.register(IngestItem)
