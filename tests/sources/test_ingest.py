@@ -412,3 +412,61 @@ def test_feed_in_windows1251_labelled_only_by_http_is_stored_in_proper_russian(
     report = source_ingest(source=source)
     assert report.new == 1, report.errors
     assert Article.objects.get().title == "Переговоры в Женеве"
+
+
+def test_feed_and_page_in_windows1251_labelled_nowhere_are_stored_in_proper_russian(
+    http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    paragraphs = [
+        "Министры иностранных дел встретились в Женеве, чтобы обсудить повестку переговоров "
+        "по контролю над вооружениями на текущий год.",
+        "Обе делегации назвали переговоры конструктивными и договорились встретиться снова "
+        "в следующем месяце, сообщили журналисты.",
+        "Наблюдатели отметили, что тон заметно изменился со времени прошлого раунда.",
+    ]
+    page = page_html(title="Переговоры в Женеве", lead="Кратко о главном.", paragraphs=paragraphs)
+    page = page.replace('<meta charset="utf-8">', "")
+    link = http_server.add(
+        "/ru/page.html", page.encode("cp1251"), headers={"Content-Type": "text/html"}
+    )
+    feed = rss([("Переговоры в Женеве", link, "Кратко о главном.")])
+    feed = feed.replace(' encoding="utf-8"', "")
+    url = http_server.add(
+        "/ru/feed.xml", feed.encode("cp1251"), headers={"Content-Type": "application/rss+xml"}
+    )
+    source = Source.objects.create(name="RU plain", slug="ru-plain", url=url, language="ru")
+    report = source_ingest(source=source)
+    assert report.new == 1, report.errors
+    article = Article.objects.get()
+    assert article.title == "Переговоры в Женеве"
+    assert article.paragraphs[0]["text"] == paragraphs[0]
+
+
+def test_feed_answering_429_with_a_long_retry_after_is_not_fetched_before_then(
+    http_server: LoopbackServer, allow_loopback: None
+) -> None:
+    url = http_server.add("/busy.xml", "slow down", status=429, headers={"Retry-After": "7200"})
+    source = Source.objects.create(name="Busy", slug="busy", url=url)
+    before = timezone.now()
+    report = source_ingest(source=source)
+    assert report.failed == 1
+    assert "429" in report.errors[0]
+    source.refresh_from_db()
+    assert source.next_fetch_at >= before + timedelta(hours=2)
+    assert source.consecutive_failures == 1
+    # Only one request: a Retry-After beyond the fetch's own patience is not waited for.
+    assert [path for path, _ in http_server.requests if path == "/busy.xml"] == ["/busy.xml"]
+
+
+def test_source_failing_again_and_again_is_paused_with_the_reason(
+    http_server: LoopbackServer, allow_loopback: None, settings
+) -> None:
+    settings.NEWSDESK_PAUSE_AFTER_FAILURES = 3
+    url = http_server.add("/gone.xml", "gone", status=410)
+    source = Source.objects.create(name="Gone", slug="gone", url=url)
+    for _ in range(3):
+        source_ingest(source=source)
+    source.refresh_from_db()
+    assert source.paused_at is not None
+    assert "3" in source.pause_reason and "410" in source.pause_reason
+    assert source not in sources_due(now=timezone.now() + timedelta(days=30))
