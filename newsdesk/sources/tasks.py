@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
 from newsdesk.sources.models import Source
 from newsdesk.sources.selectors import sources_due
 from newsdesk.sources.services import item_process, items_pending, source_ingest
+
+# While a due source waits in the queue, the scheduler leaves it alone this long.
+ENQUEUE_LEASE = timedelta(minutes=10)
 
 
 @shared_task(name="sources.ingest_source", bind=True)  # type: ignore[untyped-decorator]
@@ -34,8 +39,15 @@ def item_process_task(item_id: int) -> str:
 
 @shared_task(name="sources.enqueue_due")  # type: ignore[untyped-decorator]
 def sources_enqueue_due_task() -> int:
-    """Enqueue an ingest task for every source that is due; returns how many."""
-    due = sources_due()
+    """Enqueue an ingest task for every source that is due; returns how many.
+
+    Each enqueued source's next fetch moves ENQUEUE_LEASE ahead first, so that while workers
+    are behind, the scheduler's next ticks do not enqueue it again; its ingest sets the
+    real next fetch time.
+    """
+    now = timezone.now()
+    due = sources_due(now=now)
+    Source.objects.filter(pk__in=[s.pk for s in due]).update(next_fetch_at=now + ENQUEUE_LEASE)
     for source in due:
         source_ingest_task.delay(source.pk)
     return len(due)
