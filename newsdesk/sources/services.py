@@ -43,6 +43,7 @@ from newsdesk.pipeline.sitemaps import ChildSitemap, SitemapError, SitemapUrl, p
 from newsdesk.pipeline.urls import URLError, canonical_url
 from newsdesk.sources.models import IngestFailure, IngestItem, Source
 from newsdesk.sources.schedule import source_schedule_failure, source_schedule_success
+from newsdesk.sources.selectors import sources_due
 
 logger = logging.getLogger(__name__)
 
@@ -366,6 +367,18 @@ def item_fingerprint(item: FeedItem) -> str:
     if item.updated is None or item.updated == item.published:
         return base
     return hashlib.sha256(f"{base}\x1f{item.updated.isoformat()}".encode()).hexdigest()
+
+
+def sources_lease_due(*, now: datetime, lease: timedelta) -> list[Source]:
+    """The sources due at NOW, each moved LEASE ahead so no other look enqueues it again.
+
+    Their ingest sets their real next fetch time; a source whose task is lost is due again
+    when the lease ends.
+    """
+    with transaction.atomic():
+        due = sources_due(now=now)
+        Source.objects.filter(pk__in=[s.pk for s in due]).update(next_fetch_at=now + lease)
+    return due
 
 
 def items_record(*, source: Source, items: list[FeedItem], report: SourceReport) -> list[int]:

@@ -9,8 +9,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from newsdesk.sources.models import Source
-from newsdesk.sources.selectors import sources_due
-from newsdesk.sources.services import item_process, items_pending, source_ingest
+from newsdesk.sources.services import (
+    item_process,
+    items_pending,
+    source_ingest,
+    sources_lease_due,
+)
 
 # While a due source waits in the queue, the scheduler leaves it alone this long.
 ENQUEUE_LEASE = timedelta(minutes=10)
@@ -45,9 +49,7 @@ def sources_enqueue_due_task() -> int:
     are behind, the scheduler's next ticks do not enqueue it again; its ingest sets the
     real next fetch time.
     """
-    now = timezone.now()
-    due = sources_due(now=now)
-    Source.objects.filter(pk__in=[s.pk for s in due]).update(next_fetch_at=now + ENQUEUE_LEASE)
+    due = sources_lease_due(now=timezone.now(), lease=ENQUEUE_LEASE)
     for source in due:
         source_ingest_task.delay(source.pk)
     return len(due)

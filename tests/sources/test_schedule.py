@@ -420,3 +420,18 @@ def test_beat_interval_comes_from_the_settings(settings: Settings) -> None:
 
     assert entry["schedule"] == 15.0
     assert entry["options"]["expires"] == 15.0
+
+
+def test_a_leased_source_is_not_due_again_until_its_lease_ends() -> None:
+    from newsdesk.sources.services import sources_lease_due
+
+    now = timezone.now()
+    source = SourceFactory(next_fetch_at=None)
+    lease = timedelta(minutes=10)
+    assert [s.pk for s in sources_lease_due(now=now, lease=lease)] == [source.pk]
+    # The scheduler's next look, a minute later, while the task still waits in a queue:
+    assert sources_lease_due(now=now + timedelta(minutes=1), lease=lease) == []
+    source.refresh_from_db()
+    assert source.next_fetch_at == now + lease
+    # A task that was lost: the source is due again once the lease is over.
+    assert [s.pk for s in sources_lease_due(now=now + lease, lease=lease)] == [source.pk]

@@ -8,17 +8,15 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
 from celery import Celery
 from django.db import connection
-from django.utils import timezone
 
 from newsdesk.news.models import Article
-from newsdesk.sources.models import IngestItem, Source
+from newsdesk.sources.models import IngestItem
 from newsdesk.sources.services import source_ingest
 from tests.conftest import require_service
 from tests.loopback import LoopbackServer
@@ -130,34 +128,3 @@ def test_item_task_run_twice_stores_its_article_once(
     ]
     assert sorted(r.get(timeout=90) for r in results) == ["new", "unchanged"]
     assert Article.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_scheduler_enqueues_a_due_source_once_while_it_waits_in_the_queue() -> None:
-    from newsdesk.config.celery import app
-    from newsdesk.sources.tasks import ENQUEUE_LEASE, sources_enqueue_due_task
-
-    try:
-        broker = redis.Redis.from_url(BROKER, socket_connect_timeout=2)
-        broker.ping()
-    except redis.RedisError as exc:
-        require_service("Redis", f"{BROKER}: {exc}")
-    queue = f"newsdesk-test-{uuid.uuid4().hex[:8]}"
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue)
-    app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue = (
-        False,
-        BROKER,
-        queue,
-    )
-    try:
-        source = Source.objects.create(name="Wire", slug="wire", url="http://a.example/feed")
-        assert sources_enqueue_due_task() == 1
-        source.refresh_from_db()
-        assert source.next_fetch_at is not None
-        assert source.next_fetch_at > timezone.now() + ENQUEUE_LEASE - timedelta(minutes=1)
-        # The next tick, a minute later, finds nothing due: no second message for it.
-        assert sources_enqueue_due_task() == 0
-        assert broker.llen(queue) == 1
-    finally:
-        broker.delete(queue)
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue = saved
