@@ -115,6 +115,20 @@ def article_minhash(*, title: str, lead: str, text: str) -> LeanMinHash:
     return shingles_minhash(_word_shingles(words, size=SHINGLE_SIZE))
 
 
+def article_signatures(*, title: str, lead: str, text: str) -> tuple[str, LeanMinHash]:
+    """content_hash(title, text) and article_minhash(title, lead, text), normalizing once."""
+    if len(lead) + len(text) + 2 > MAX_CHARS:
+        return content_hash(title=title, text=text), article_minhash(
+            title=title, lead=lead, text=text
+        )
+    body, head = normalize_text(text), normalize_text(title)
+    digest = hashlib.sha256(f"{head}\n{body}".encode()).hexdigest()
+    words = f"{normalize_text(lead)} {body}".split()
+    if len(words) < MIN_BODY_WORDS:
+        words = head.split() + words
+    return digest, shingles_minhash(_word_shingles(words, size=SHINGLE_SIZE))
+
+
 def shingles_minhash(items: Iterable[str]) -> LeanMinHash:
     """The MinHash signature of a set of strings (an empty set gives the empty signature)."""
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())

@@ -36,6 +36,10 @@ _CREDIT_PREFIX = re.compile(
     r"\s*[:：]\s*(?P<credit>.+)$",
     re.I | re.S,
 )
+# How a credit line's text begins (possibly in parentheses): see _credit_match.
+_CREDIT_START = re.compile(
+    r"[\s(]*(Image|Photo|Picture|Credit|Фото|Источник|Изображение|Иллюстрация|Кадр)", re.I
+)
 # "Фото: X" also comes without a colon after a dash or in parentheses ("(фото: X)").
 _CREDIT_WRAPPED = re.compile(r"^\(\s*(?P<inner>[^()]+)\)$")
 
@@ -166,7 +170,9 @@ def extract_article(html: str | bytes, *, url: str, charset: str | None = None) 
         paragraphs=paragraphs,
         authors=authors,
         byline=byline or ", ".join(authors),
-        published=find_published(tree) or find_human_date(tree) or _url_date(url),
+        published=find_published(tree, ld_items=ld_items)
+        or find_human_date(tree)
+        or _url_date(url),
         language=_page_language(tree),
         site_name=_clean(metadata.sitename if metadata else "") or _meta(tree, "og:site_name"),
         image_url=image_url,
@@ -509,14 +515,23 @@ def find_image_credit(tree: lxml.html.HtmlElement, *, image_url: str) -> tuple[s
     for node in tree.iter("p", "span", "div", "small", "figcaption", "cite"):
         if node.tag == "div" and len(node) > 2:
             continue  # a container: its text is the page's, not a credit line
+        # A credit line starts with its word: the first piece of text tells, cheaply.
+        first = next((chunk for chunk in node.itertext() if chunk.strip()), "")
+        if not _CREDIT_START.match(first):
+            continue
         text = _clean(node.text_content())
         if len(text) < 200 and (match := _credit_match(text)) is not None:
             return match, alt
     return "", alt
 
 
-def find_published(tree: lxml.html.HtmlElement) -> datetime | None:
-    """Publication time with its time of day, from meta tags, JSON-LD or <time datetime>."""
+def find_published(
+    tree: lxml.html.HtmlElement, *, ld_items: list[dict[str, Any]] | None = None
+) -> datetime | None:
+    """Publication time with its time of day, from meta tags, JSON-LD or <time datetime>.
+
+    LD_ITEMS: the page's JSON-LD items, when the caller has read them already.
+    """
     metas: dict[str, str] = {}
     for meta in tree.iter("meta"):
         content = meta.get("content")
@@ -527,7 +542,7 @@ def find_published(tree: lxml.html.HtmlElement) -> datetime | None:
             if key and key not in metas:
                 metas[key] = content
     candidates = [metas[name] for name in _PUBLISHED_META if name in metas]
-    for item in _json_ld_items(tree):
+    for item in _json_ld_items(tree) if ld_items is None else ld_items:
         if isinstance(item.get("datePublished"), str):
             candidates.append(item["datePublished"])
     candidates += tree.xpath("//*[@itemprop='datePublished']/@datetime")

@@ -22,12 +22,7 @@ from django.utils import timezone
 
 from newsdesk.news.models import Article, ArticleRevision
 from newsdesk.news.stories import SAME_ARTICLE, article_deduplicate, article_near_duplicates
-from newsdesk.pipeline.dedup import (
-    article_minhash,
-    content_hash,
-    minhash_bytes,
-    minhash_is_empty,
-)
+from newsdesk.pipeline.dedup import article_signatures, minhash_bytes, minhash_is_empty
 from newsdesk.pipeline.discover import article_links
 from newsdesk.pipeline.extract import (
     Extracted,
@@ -579,8 +574,7 @@ def article_upsert(
     Its near-duplicates from other sources are grouped into one story, in the same transaction.
     """
     body = "\n\n".join(p.text for p in extracted.paragraphs)
-    digest = content_hash(title=extracted.title, text=body)
-    minhash = article_minhash(title=extracted.title[:1000], lead=extracted.lead, text=body)
+    digest, minhash = article_signatures(title=extracted.title, lead=extracted.lead, text=body)
     fields = {
         "source": source,
         "link": link,

@@ -390,3 +390,17 @@ def test_a_text_without_words_has_no_bands_and_matches_nothing():
     assert jaccard(empty, text_minhash("")) == 0.0
     assert jaccard(empty, text_minhash("Заявление")) == 0.0
     assert not minhash_is_empty(text_minhash("Заявление"))
+
+
+def test_article_signatures_equal_the_hash_and_minhash_computed_apart() -> None:
+    from newsdesk.pipeline.dedup import article_signatures
+
+    for title, lead, text in [
+        ("Переговоры в Женеве", "Кратко.", "Делегации «встретились» в Женеве — снова. " * 30),
+        ("Short", "", "Too short to stand alone."),
+        ("Only a title", "", ""),
+    ]:
+        digest, minhash = article_signatures(title=title, lead=lead, text=text)
+        assert digest == content_hash(title=title, text=text)
+        expected = article_minhash(title=title, lead=lead, text=text)
+        assert minhash_bytes(minhash) == minhash_bytes(expected)
