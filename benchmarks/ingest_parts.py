@@ -28,8 +28,7 @@ STEPS = {
     "newsdesk.sources.services": [
         "fetch",
         "extract_article",
-        "content_hash",
-        "article_minhash",
+        "article_signatures",
         "article_near_duplicates",
         "_article_same",
         "article_deduplicate",
