@@ -33,6 +33,7 @@ lint: install
 # Speed and memory against bare trafilatura, and text accuracy: see docs/benchmarks.md.
 bench: install
 	$(BIN)/python benchmarks/ingest.py --pages realworld
+	$(BIN)/python benchmarks/ingest.py --pages realworld-all --copies 1
 	$(BIN)/python benchmarks/ingest.py --pages corpus --copies 4
 	$(BIN)/python benchmarks/extract_accuracy.py
 	$(BIN)/python benchmarks/ingest_parts.py

@@ -139,7 +139,10 @@ def driver(args: argparse.Namespace) -> None:
                 subset = [w for w in written if w[0].endswith(f"-{layout}.html")]
                 write_feed(work / "site", name=f"feed-{layout}.xml", pages=subset, base=base)
         else:
-            for copy, subset in enumerate(write_realworld(pages_dir, copies=args.copies)):
+            sets = write_realworld(
+                pages_dir, copies=args.copies, snippets=args.pages == "realworld-all"
+            )
+            for copy, subset in enumerate(sets):
                 write_plain_feed(work / "site", name=f"feed-{copy}.xml", pages=subset, base=base)
         server = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
@@ -219,10 +222,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--pages",
-        choices=("realworld", "corpus"),
+        choices=("realworld", "realworld-all", "corpus"),
         default="realworld",
-        help="real news pages (tests/pipeline/fixtures/realworld), or the demo corpus "
-        "in news-site layouts",
+        help="real news pages (tests/pipeline/fixtures/realworld; realworld-all adds the 81 "
+        "real pages of realworld-snippets), or the demo corpus in news-site layouts",
     )
     parser.add_argument(
         "--copies", type=int, default=10, help="sites serving the set (layouts for corpus)"

@@ -138,16 +138,23 @@ def write_feed(
     return feed
 
 
-REALWORLD = Path(__file__).resolve().parents[1] / "tests" / "pipeline" / "fixtures" / "realworld"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "pipeline" / "fixtures"
+REALWORLD = FIXTURES / "realworld"
+SNIPPETS = FIXTURES / "realworld-snippets"
 
 
-def write_realworld(out: Path, *, copies: int = 10) -> list[list[tuple[str, str, str]]]:
+def write_realworld(
+    out: Path, *, copies: int = 10, snippets: bool = False
+) -> list[list[tuple[str, str, str]]]:
     """COPIES sets of the real-world test pages (real news sites, see their README).
 
     Returns per copy a list of (file name, path, title): each copy is served as the feed of
     another site, as agencies' texts are republished, so the ingest also groups stories.
+    SNIPPETS adds the 81 real pages checked by snippets (mostly German news and blogs).
     """
     sources = sorted(p for p in REALWORLD.glob("*/source.html"))
+    if snippets:
+        sources += sorted(p for p in SNIPPETS.glob("*/source.html"))
     out.mkdir(parents=True, exist_ok=True)
     sets = []
     for copy in range(copies):
