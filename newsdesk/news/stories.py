@@ -55,9 +55,7 @@ def article_fingerprint_store(
     keys = band_keys(minhash)
     data = b"" if minhash_is_empty(minhash) else minhash_bytes(minhash)
     if fresh:
-        DuplicateBand.objects.bulk_create(
-            DuplicateBand(article=article, band=band, key=key) for band, key in keys
-        )
+        _bands_insert(article_id=article.pk, keys=keys)
         return minhash
     with transaction.atomic(savepoint=False):
         # update() rather than save(): a new signature is not an edit of the article. The
@@ -71,6 +69,19 @@ def article_fingerprint_store(
                 DuplicateBand(article=article, band=band, key=key) for band, key in keys
             )
     return minhash
+
+
+def _bands_insert(*, article_id: int, keys: list[tuple[int, str]]) -> None:
+    """Insert a new article's band rows in one statement (plain SQL: sixteen small rows)."""
+    if not keys:
+        return
+    quote = connection.ops.quote_name
+    table = quote(DuplicateBand._meta.db_table)
+    columns = f"article_id, {quote('band')}, {quote('key')}"
+    values = ", ".join(["(%s, %s, %s)"] * len(keys))
+    params: list[int | str] = [v for band, key in keys for v in (article_id, band, key)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608
 
 
 def article_near_duplicates(
