@@ -126,7 +126,13 @@ def worker(args: argparse.Namespace) -> None:
 
 def driver(args: argparse.Namespace) -> None:
     """Build the page set, serve it, run the stages in interleaved rounds, print the report."""
-    from benchmarks.pages import write_feed, write_pages, write_plain_feed, write_realworld
+    from benchmarks.pages import (
+        origin_server,
+        write_feed,
+        write_pages,
+        write_plain_feed,
+        write_realworld,
+    )
 
     work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
     try:
@@ -144,13 +150,7 @@ def driver(args: argparse.Namespace) -> None:
             )
             for copy, subset in enumerate(sets):
                 write_plain_feed(work / "site", name=f"feed-{copy}.xml", pages=subset, base=base)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-            cwd=work / "site",
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(0.5)
+        server = origin_server(work / "site", port=port)
         results: dict[str, list[dict[str, float]]] = {s: [] for s in STAGES}
         try:
             for round_no in range(args.rounds):

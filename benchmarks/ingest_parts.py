@@ -13,7 +13,6 @@ import argparse
 import functools
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,7 +60,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from benchmarks.ingest import _free_port
-    from benchmarks.pages import write_plain_feed, write_realworld
+    from benchmarks.pages import origin_server, write_plain_feed, write_realworld
 
     call_command("migrate", verbosity=0)
     from newsdesk.sources import services
@@ -72,15 +71,9 @@ def main() -> None:
     sets = write_realworld(work / "site" / "pages", copies=args.copies)
     for copy, subset in enumerate(sets):
         write_plain_feed(work / "site", name=f"feed-{copy}.xml", pages=subset, base=base)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-        cwd=work / "site",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = origin_server(work / "site", port=port)
     totals: dict[str, float] = {}
     try:
-        time.sleep(0.5)
         sources = [
             Source.objects.create(name=f"s{i}", slug=f"s{i}", url=f"{base[:-6]}/feed-{i}.xml")
             for i in range(args.copies)

@@ -8,6 +8,9 @@ article (navigation, related links, share buttons, scripts, comments, footers).
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import time
 from email.utils import format_datetime
 from html import escape
 from pathlib import Path
@@ -124,18 +127,34 @@ def write_feed(
     One feed per layout: four sites republishing the same texts, as agencies' copies are.
     """
     items = "".join(
-        f"<item><title>{escape(a.title)}</title><link>{base}/{name}</link>"
-        f"<guid>{base}/{name}</guid><description>{escape(a.lead[:200])}</description>"
+        f"<item><title>{escape(a.title)}</title><link>{base}/{page}</link>"
+        f"<guid>{base}/{page}</guid><description>{escape(a.lead[:200])}</description>"
         f"<pubDate>{format_datetime(a.published)}</pubDate></item>"
-        for name, _path, a in pages
+        for page, _path, a in pages
     )
-    feed = out / name
-    feed.write_text(
+    return _write_rss(out / name, items=items, base=base)
+
+
+def _write_rss(path: Path, *, items: str, base: str) -> Path:
+    """An RSS 2.0 document around ITEMS, written to PATH."""
+    path.write_text(
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
         f"<title>Bench</title><link>{base}/</link>{items}</channel></rss>",
         encoding="utf-8",
     )
-    return feed
+    return path
+
+
+def origin_server(folder: Path, *, port: int) -> subprocess.Popen[bytes]:
+    """A static HTTP server (another process) serving FOLDER on 127.0.0.1:PORT."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return server
 
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "pipeline" / "fixtures"
@@ -174,10 +193,4 @@ def write_plain_feed(out: Path, *, name: str, pages: list[tuple[str, str, str]],
         f"<item><title>{escape(title)}</title><link>{base}/{page}</link></item>"
         for page, _path, title in pages
     )
-    feed = out / name
-    feed.write_text(
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Bench</title><link>{base}/</link>{items}</channel></rss>",
-        encoding="utf-8",
-    )
-    return feed
+    return _write_rss(out / name, items=items, base=base)

@@ -18,18 +18,24 @@ from newsdesk.news.models import (
 from newsdesk.news.services import alias_normalize
 
 
-class ArticleRevisionInline(admin.TabularInline[ArticleRevision, Article]):
-    """Earlier versions of an article, as they were before a change (read only)."""
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
+    """Rows the pipeline writes, shown beside their parent; editors neither add nor delete."""
 
-    model = ArticleRevision
-    fields = ("title", "seen_at", "replaced_at", "content_hash")
-    readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or ()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ArticleRevisionInline(ReadOnlyInline):
+    """Earlier versions of an article, as they were before a change."""
+
+    model = ArticleRevision
+    fields = ("title", "seen_at", "replaced_at", "content_hash")
 
 
 @admin.register(Article)
@@ -44,18 +50,12 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
     inlines = [ArticleRevisionInline]
 
 
-class StoryArticleInline(admin.TabularInline[Article, Story]):
+class StoryArticleInline(ReadOnlyInline):
     """The articles a story groups: copies of one text on several sources."""
 
     model = Article
     fields = ("title", "source", "published_at", "canonical_url")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Story)

@@ -21,6 +21,7 @@ from trafilatura.settings import Document, use_config
 
 from newsdesk.pipeline.encoding import decode_text
 from newsdesk.pipeline.urls import URLError, canonical_url, same_site
+from newsdesk.pipeline.xmlsafe import safe_xml_parser
 
 # Opening dash of an interview question, as in "— How do you assess …?—".
 _DASH = "—–-"
@@ -792,7 +793,7 @@ def _element_paragraphs(main: Any) -> list[Paragraph]:
     return paragraphs
 
 
-_SAFE_XML = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_SAFE_XML = safe_xml_parser()
 
 
 def _bold_paragraph_texts(tree: lxml.html.HtmlElement) -> set[str]:

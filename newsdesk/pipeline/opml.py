@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 
 from newsdesk.pipeline.discover import looks_like_html
+from newsdesk.pipeline.xmlsafe import declares_entities, safe_xml_parser
 
 
 class OpmlError(Exception):
@@ -38,20 +39,11 @@ def parse_opml(content: bytes) -> list[OpmlOutline]:
         raise OpmlError("empty OPML document")
     if looks_like_html(content):
         raise OpmlError("not an OPML document: looks like an HTML page")
-    parser = lxml.etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
     try:
-        root = lxml.etree.fromstring(content, parser=parser)
+        root = lxml.etree.fromstring(content, parser=safe_xml_parser())
     except lxml.etree.XMLSyntaxError as exc:
         raise OpmlError(f"not a readable OPML document: malformed XML ({_line(exc)})") from None
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
+    if declares_entities(root):
         raise OpmlError("not a readable OPML document: its DOCTYPE declares XML entities (refused)")
     if not isinstance(root.tag, str) or root.tag.lower() != "opml":
         name = root.tag if isinstance(root.tag, str) else "?"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 
 from newsdesk.pipeline.discover import looks_like_html
+from newsdesk.pipeline.xmlsafe import SAFE_XML_OPTIONS, declares_entities
 
 # The sitemap protocol's own limits: 50,000 entries and 50 MB uncompressed per file.
 MAX_ENTRIES = 50_000
@@ -98,16 +99,7 @@ def _gunzip(content: bytes) -> bytes:
 
 def _parse_xml(content: bytes, *, url: str, max_entries: int) -> Sitemap:
     """Stream the XML so a 50,000-entry sitemap never sits in memory as one tree."""
-    events = lxml.etree.iterparse(
-        io.BytesIO(content),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    events = lxml.etree.iterparse(io.BytesIO(content), events=("start", "end"), **SAFE_XML_OPTIONS)
     kept = 0
     try:
         _, root = next(events)
@@ -139,8 +131,7 @@ def _parse_xml(content: bytes, *, url: str, max_entries: int) -> Sitemap:
 
 def _sitemap_for_root(root: Any, *, url: str) -> Sitemap:
     """An empty Sitemap of the kind the root element names; SitemapError for other XML."""
-    dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
+    if declares_entities(root):
         # Nothing is expanded (resolve_entities=False), but sitemaps never need entities.
         raise SitemapError("not a readable sitemap: its DOCTYPE declares XML entities (refused)")
     name = _local(root).lower()
