@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 import courlan
 import lxml.etree
 import lxml.html
-import trafilatura.utils
+
+from newsdesk.pipeline.encoding import decode_text
+from newsdesk.pipeline.extract import ExtractError, parse_html
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,17 +256,20 @@ def looks_like_html(content: bytes) -> bool:
     return _HTML_START.match(content[:4096]) is not None
 
 
+def page_title(html: str | bytes) -> str:
+    """The <title> of an HTML page, whitespace collapsed; "" without one."""
+    root = _parse(html)
+    title = root.findtext(".//title") if root is not None else None
+    return " ".join((title or "").split())
+
+
 def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
-    """The page's tree, or None when there is no HTML to read."""
+    """The page's tree (read as extract reads pages), or None when there is no HTML to read."""
     if isinstance(html, bytes):
-        html = trafilatura.utils.decode_file(html)
-    # lxml refuses str input that carries an encoding declaration (XHTML pages do).
-    html = re.sub(r"^\ufeff?\s*<\?xml[^>]*\?>", "", html, count=1)
-    if not html.strip():
-        return None
+        html = decode_text(html, declared=None, kind="html")[0]
     try:
-        return lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
+        return parse_html(html)
+    except ExtractError:
         return None
 
 

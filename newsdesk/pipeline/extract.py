@@ -129,7 +129,7 @@ def extract_article(html: str | bytes, *, url: str, charset: str | None = None) 
     Bytes are decoded with CHARSET (the HTTP header's, when known) checked against the
     bytes themselves; raises ExtractError when the page holds no article.
     """
-    tree = _parse_html(_decode(html, charset=charset))
+    tree = parse_html(_decode(html, charset=charset))
     metadata = page_metadata(tree, url=url)
     ld_items = list(_json_ld_items(tree))
     paragraphs = extract_body(tree, url=url)
@@ -437,7 +437,7 @@ def html_text(html: str) -> str:
 
 def paragraphs_from_html(html: str) -> list[Paragraph]:
     """Split an HTML fragment (a feed's full content) into paragraphs with roles."""
-    tree = _parse_html(f"<html><body><article>{html}</article></body></html>")
+    tree = parse_html(f"<html><body><article>{html}</article></body></html>")
     paragraphs: list[Paragraph] = []
     for node in tree.iter("p", "h1", "h2", "h3", "h4", "blockquote", "li"):
         text = _clean(node.text_content())
@@ -721,7 +721,8 @@ def _decode(html: str | bytes, *, charset: str | None) -> str:
     return html
 
 
-def _parse_html(html: str) -> lxml.html.HtmlElement:
+def parse_html(html: str) -> lxml.html.HtmlElement:
+    """The page's tree; ExtractError when it is empty or no HTML at all."""
     if not html.strip():
         raise ExtractError("empty page")
     # lxml refuses str input that carries an encoding declaration (XHTML pages do).

@@ -42,10 +42,17 @@ class FeedItem:
     updated: datetime | None = None
 
     def fingerprint(self) -> str:
-        """A hash of what the feed says about the item; it changes when the item is edited."""
+        """A hash of what the feed says about the item; it changes when the item is edited.
+
+        An update time counts where it differs from the publication time: a news sitemap's
+        lastmod moves when the page is edited while the item says nothing else.
+        """
         stamp = self.published.isoformat() if self.published else ""
         raw = "\x1f".join([self.title, self.summary, self.content_html, stamp])
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        if self.updated is None or self.updated == self.published:
+            return digest
+        return hashlib.sha256(f"{digest}\x1f{self.updated.isoformat()}".encode()).hexdigest()
 
 
 @dataclass(slots=True)

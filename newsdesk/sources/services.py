@@ -6,14 +6,11 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import lxml.etree
-import lxml.html
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -23,7 +20,7 @@ from django.utils import timezone
 from newsdesk.news.models import Article, ArticleRevision
 from newsdesk.news.stories import SAME_ARTICLE, article_deduplicate, article_near_duplicates
 from newsdesk.pipeline.dedup import article_signatures, minhash_bytes, minhash_is_empty
-from newsdesk.pipeline.discover import article_links
+from newsdesk.pipeline.discover import article_links, page_title
 from newsdesk.pipeline.extract import (
     Extracted,
     ExtractError,
@@ -229,17 +226,6 @@ def page_items(*, result: FetchResult) -> Announced:
     )
 
 
-def page_title(text: str) -> str:
-    """The <title> of an HTML page, whitespace collapsed; "" without one."""
-    # lxml refuses str input that carries an encoding declaration (XHTML pages do).
-    text = re.sub(r"^\ufeff?\s*<\?xml[^>]*\?>", "", text, count=1)
-    try:
-        title = lxml.html.document_fromstring(text).findtext(".//title") or ""
-    except (lxml.etree.ParserError, ValueError):
-        return ""
-    return " ".join(title.split())
-
-
 def sitemap_items(*, result: FetchResult, policy: FetchPolicy, now: datetime) -> Announced:
     """The newest pages of a sitemap, or of the newest children of a sitemap index.
 
@@ -352,18 +338,6 @@ def _announced_problems(source: Source, *, announced: Announced, report: SourceR
         report.errors.append(f"warning: {warning}")
 
 
-def item_fingerprint(item: FeedItem) -> str:
-    """What an item's announcement says, hashed: a changed item gets a new fingerprint.
-
-    The item's own fingerprint, plus its update time where that differs from its
-    publication time (a news sitemap's lastmod moves when the page is edited).
-    """
-    base = item.fingerprint()
-    if item.updated is None or item.updated == item.published:
-        return base
-    return hashlib.sha256(f"{base}\x1f{item.updated.isoformat()}".encode()).hexdigest()
-
-
 def sources_lease_due(*, now: datetime, lease: timedelta) -> list[Source]:
     """The sources due at NOW, each moved LEASE ahead so no other look enqueues it again.
 
@@ -402,7 +376,7 @@ def items_record(*, source: Source, items: list[FeedItem], report: SourceReport)
                 )
                 report.failed += 1
                 continue
-            fingerprint = item_fingerprint(item)
+            fingerprint = item.fingerprint()
             row = known.get(item.link)
             if row is None and stored.get(item.link) == fingerprint:
                 row = IngestItem.objects.create(
@@ -504,7 +478,7 @@ def _item_ingest(
             source=source,
             link=item.link,
             extracted=extracted,
-            feed_fingerprint=item_fingerprint(item),
+            feed_fingerprint=item.fingerprint(),
         )
         if outcome != "unchanged" and extracted.image_url and not article.image_file:
             article_image_cache(article=article, policy=policy)
