@@ -12,10 +12,15 @@ title is its canonical article's title.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from datasketch import MinHash
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from newsdesk.news.models import Article, DuplicateBand, Story
 from newsdesk.pipeline.dedup import (
@@ -30,6 +35,18 @@ from newsdesk.pipeline.dedup import (
 from newsdesk.sources.models import Source
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    """A stored article found similar to a text: what matching and grouping read of it."""
+
+    pk: int
+    source_id: int
+    story_id: int | None
+    title: str
+    published_at: datetime | None
+
 
 # Estimated Jaccard similarity of shingles from which two articles are copies of one text.
 NEAR_DUPLICATE = 0.8
@@ -91,7 +108,7 @@ def article_near_duplicates(
     exclude_id: int | None = None,
     threshold: float = NEAR_DUPLICATE,
     same_source: Source | None = None,
-) -> list[tuple[Article, float]]:
+) -> list[tuple[NearDuplicate, float]]:
     """Stored articles whose estimated similarity is at least threshold, most similar first.
 
     The signature is minhash, or the article's stored one; the article itself is left out.
@@ -112,17 +129,42 @@ def article_near_duplicates(
     if not candidate_ids:
         return []
     matches = []
-    # Only what matching and grouping read: a candidate's body can be large.
-    fields = ("id", "source_id", "story_id", "title", "published_at", "minhash")
-    for candidate in Article.objects.filter(pk__in=candidate_ids).only(*fields):
-        other = _stored_minhash(candidate)
+    for pk, source_id, story_id, title, published, data in _candidate_rows(candidate_ids):
+        other = _minhash_or_none(pk, data)
         if other is None:
             continue
         similarity = jaccard(minhash, other)
         if similarity >= threshold:
-            matches.append((candidate, similarity))
+            near = NearDuplicate(pk, source_id, story_id, title, _db_datetime(published))
+            matches.append((near, similarity))
     matches.sort(key=lambda match: (-match[1], *_canonical_order(match[0])))
     return matches
+
+
+def _candidate_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    """(id, source, story, title, published, signature) of these articles, in plain SQL:
+    model instances of a wide row cost more than the look-up itself, and a candidate's body
+    can be large."""
+    table = connection.ops.quote_name(Article._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, source_id, story_id, title, published_at, minhash FROM {table}"  # noqa: S608
+            f" WHERE id IN ({marks})",
+            ids,
+        )
+        return list(cursor.fetchall())
+
+
+def _db_datetime(value: object) -> datetime | None:
+    """A datetime column read in plain SQL as an aware datetime (SQLite keeps UTC without an
+    offset, and hands it over as text or naive, by column type)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    if parsed is not None and timezone.is_naive(parsed):
+        return parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 def _band_candidates(
@@ -164,14 +206,14 @@ def article_same_source_match(
     matches = article_near_duplicates(
         minhash=minhash, exclude_id=exclude_id, threshold=threshold, same_source=source
     )
-    return matches[0][0] if matches else None
+    return Article.objects.filter(pk=matches[0][0].pk).first() if matches else None
 
 
 def article_story_assign(
     *,
     article: Article,
     threshold: float = NEAR_DUPLICATE,
-    matches: list[tuple[Article, float]] | None = None,
+    matches: list[tuple[NearDuplicate, float]] | None = None,
     fresh: bool = False,
 ) -> Story | None:
     """Put the article in the story of its near-duplicates, or take it out; returns its story.
@@ -192,7 +234,7 @@ def _story_assign(
     article: Article,
     *,
     threshold: float,
-    matches: list[tuple[Article, float]] | None = None,
+    matches: list[tuple[NearDuplicate, float]] | None = None,
     fresh: bool = False,
 ) -> Story | None:
     """article_story_assign inside its transaction."""
@@ -239,7 +281,7 @@ def article_deduplicate(
     article: Article,
     minhash: MinHash | None = None,
     fresh: bool = False,
-    matches: list[tuple[Article, float]] | None = None,
+    matches: list[tuple[NearDuplicate, float]] | None = None,
 ) -> Story | None:
     """Store the article's signature and bands, then assign its story; returns the story.
 
@@ -249,6 +291,59 @@ def article_deduplicate(
     with transaction.atomic(savepoint=False):
         article_fingerprint_store(article=article, minhash=minhash, fresh=fresh)
         return article_story_assign(article=article, matches=matches, fresh=fresh)
+
+
+def article_fresh_deduplicate(
+    *, article: Article, minhash: MinHash, matches: list[tuple[NearDuplicate, float]]
+) -> int | None:
+    """article_deduplicate for an article just created in the caller's transaction.
+
+    Its signature is in its row already: writes its bands, then joins the story of its most
+    similar near-duplicate that has one (becoming the story's canonical if it was published
+    first), or forms a story with its most similar near-duplicate. Returns the story's id.
+    Every ingested article passes here, so joining a story is three plain statements: the
+    ORM's look-ups, updates and story refresh cost ten times as much.
+    """
+    _bands_insert(article_id=article.pk, keys=band_keys(minhash))
+    matches = [(m, sim) for m, sim in matches if sim >= NEAR_DUPLICATE and m.pk != article.pk]
+    if not matches:
+        return None
+    best = next((m for m, _ in matches if m.story_id is not None), matches[0][0])
+    quote = connection.ops.quote_name
+    articles, stories = quote(Article._meta.db_table), quote(Story._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        # Only table names are formatted in; every value is a parameter.
+        cursor.execute(f"SELECT story_id FROM {articles} WHERE id = %s{lock}", [best.pk])  # noqa: S608
+        row = cursor.fetchone()
+        story_id = row[0] if row else None
+        if story_id is None:
+            # A new story (its first copy) or one dissolved meanwhile: the general path.
+            story = _story_assign(article, threshold=NEAR_DUPLICATE, matches=matches, fresh=True)
+            return story.pk if story else None
+        cursor.execute(
+            f"UPDATE {articles} SET story_id = %s WHERE id = %s",  # noqa: S608
+            [story_id, article.pk],
+        )
+        # The newcomer becomes canonical only if published before the canonical (its id is
+        # the highest, so a tie stays with the canonical; an undated article comes last).
+        if article.published_at is not None:
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.execute(
+                f"UPDATE {stories} SET canonical_article_id = %s, title = %s, updated_at = %s"  # noqa: S608
+                f" WHERE id = %s AND EXISTS (SELECT 1 FROM {articles} c"
+                f" WHERE c.id = {stories}.canonical_article_id"
+                " AND (c.published_at IS NULL OR c.published_at > %s))",
+                [
+                    article.pk,
+                    article.title[:500],
+                    adapt(timezone.now()),
+                    story_id,
+                    adapt(article.published_at),
+                ],
+            )
+    article.story_id = story_id
+    return int(story_id)
 
 
 def story_refresh(*, story_id: int) -> Story | None:
@@ -274,7 +369,7 @@ def story_refresh(*, story_id: int) -> Story | None:
     return story
 
 
-def _canonical_order(article: Article) -> tuple[bool, float, int]:
+def _canonical_order(article: Article | NearDuplicate) -> tuple[bool, float, int]:
     """Sort key of the canonical rule: earliest published first, undated last, then lowest id."""
     published = article.published_at
     return (published is None, published.timestamp() if published else 0.0, article.pk)
@@ -282,11 +377,16 @@ def _canonical_order(article: Article) -> tuple[bool, float, int]:
 
 def _stored_minhash(article: Article) -> MinHash | None:
     """The article's stored signature, or None when it has none (or one that cannot be read)."""
-    if not article.minhash:
+    return _minhash_or_none(article.pk, article.minhash)
+
+
+def _minhash_or_none(article_id: object, data: object) -> MinHash | None:
+    """The stored signature DATA of an article, or None when it has none or an unreadable one."""
+    if not data or not isinstance(data, bytes | bytearray | memoryview):
         return None
     try:
-        return minhash_from_bytes(article.minhash)
+        return minhash_from_bytes(data)
     except SignatureError as exc:
         # Made with other parameters: article_fingerprint_store will replace it.
-        logger.warning("article %s has an unreadable signature: %s", article.pk, exc)
+        logger.warning("article %s has an unreadable signature: %s", article_id, exc)
         return None

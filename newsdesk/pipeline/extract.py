@@ -218,12 +218,10 @@ def find_author(tree: lxml.html.HtmlElement) -> str | None:
     The same three tiers of places (rel/itemprop/class/id "author", "byline" ...) and the
     same discarded zones (comments, sidebars, quotes, dates, figures), checked in one walk
     over the tree in Python instead of regular-expression XPath on a copy: several times
-    faster.
+    faster, the same answer.
     """
     tiers: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    for node in tree.iter():
-        if not isinstance(node.tag, str):
-            continue
+    for node in tree.iter(lxml.etree.Element):
         tier = _author_tier(node)
         if tier is not None:
             tiers[tier].append(node)
@@ -244,7 +242,14 @@ def _author_tier(node: Any) -> int | None:
         return 0
     get = node.get
     css, ident, itemprop = get("class") or "", get("id") or "", get("itemprop") or ""
-    if not (css or ident or itemprop or get("rel") or get("data-testid") or get("data-component")):
+    if not (
+        "author" in itemprop
+        or (css and _AUTHOR_HINT.search(css))
+        or (ident and _AUTHOR_HINT.search(ident))
+        or get("rel")
+        or get("data-testid")
+        or "Byline" in (get("data-component") or "")
+    ):
         return None
     if tag in _TIER0_TAGS and (
         get("rel") == "author"
@@ -274,6 +279,12 @@ def _author_tier(node: Any) -> int | None:
     return None
 
 
+# Every word _author_tier looks for in a class or id, in one search: most elements have a
+# class, few of them an author's.
+_AUTHOR_HINT = re.compile(
+    "uthor|yline|byl|BBL|username|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by"
+    "|journalist-name|screenname|writer"
+)
 _TIER0_TAGS = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
 _TIER1_TAGS = frozenset({"a", "div", "h3", "h4", "p", "span"})
 _TIER1_CLASSES = (

@@ -18,7 +18,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from newsdesk.news.models import Article, ArticleRevision
-from newsdesk.news.stories import SAME_ARTICLE, article_deduplicate, article_near_duplicates
+from newsdesk.news.stories import (
+    SAME_ARTICLE,
+    NearDuplicate,
+    article_deduplicate,
+    article_fresh_deduplicate,
+    article_near_duplicates,
+)
 from newsdesk.pipeline.dedup import article_signatures, minhash_bytes, minhash_is_empty
 from newsdesk.pipeline.discover import article_links, page_title
 from newsdesk.pipeline.extract import (
@@ -585,9 +591,7 @@ def article_upsert(
                         minhash=b"" if minhash_is_empty(minhash) else minhash_bytes(minhash),
                         **fields,
                     )
-                    article_deduplicate(
-                        article=article, minhash=minhash, fresh=True, matches=matches
-                    )
+                    article_fresh_deduplicate(article=article, minhash=minhash, matches=matches)
                     return article, "new"
                 changed = article.content_hash != digest
                 if changed:
@@ -623,7 +627,7 @@ def _article_same(
     link: str,
     extracted: Extracted,
     digest: str,
-    matches: list[tuple[Article, float]],
+    matches: list[tuple[NearDuplicate, float]],
 ) -> Article | None:
     """The stored article this extraction is a version of, locked for update, if any."""
     rows = Article.objects.select_for_update()

@@ -22,6 +22,7 @@ from newsdesk.news.models import Article, DuplicateBand, Story
 from newsdesk.news.stories import (
     article_deduplicate,
     article_fingerprint_store,
+    article_fresh_deduplicate,
     article_near_duplicates,
     article_same_source_match,
     article_story_assign,
@@ -182,6 +183,23 @@ def test_near_duplicates_need_an_article_or_a_signature():
         article_near_duplicates()
 
 
+def test_a_near_duplicate_carries_what_matching_and_grouping_read():
+    original = store(ELBE, published_at=PUBLISHED + timedelta(microseconds=1500))
+    copy = store(ELBE, published_at=None)
+
+    [(near, similarity)] = article_near_duplicates(article=copy)
+
+    assert similarity == 1.0
+    assert (near.pk, near.source_id, near.story_id, near.title) == (
+        original.pk,
+        original.source_id,
+        None,
+        original.title,
+    )
+    assert near.published_at == original.published_at
+    assert near.published_at.utcoffset() == timedelta(0)
+
+
 def test_an_unreadable_stored_signature_is_skipped():
     original = store(CALL)
     broken = store(CALL)
@@ -278,6 +296,59 @@ def test_a_later_copy_joins_the_story_and_never_displaces_the_original():
         undated.pk,
     }
     assert story.canonical_article_id == original.pk
+
+
+def fresh(identifier: str, **fields) -> tuple[Article, int | None]:
+    """A just-created article put through article_fresh_deduplicate, as the ingest does."""
+    item = corpus()[identifier]
+    minhash = article_minhash(title=item["title"], lead="", text=item["text"])
+    fields.setdefault("title", item["title"])
+    fields.setdefault("published_at", PUBLISHED)
+    article = ArticleFactory.create(
+        lead="",
+        language=item["lang"],
+        paragraphs=[{"role": "paragraph", "text": p} for p in item["text"].split("\n\n")],
+        minhash=minhash_bytes(minhash),
+        **fields,
+    )
+    matches = article_near_duplicates(minhash=minhash, exclude_id=article.pk)
+    return article, article_fresh_deduplicate(article=article, minhash=minhash, matches=matches)
+
+
+def test_fresh_copies_form_a_story_then_join_it_and_an_earlier_one_becomes_canonical():
+    original, none = fresh(ELBE)
+    late, story_id = fresh(ELBE, published_at=PUBLISHED + timedelta(hours=2), title="Copy")
+    undated, _ = fresh(ELBE, published_at=None, title="Undated copy")
+    later, _ = fresh(ELBE, published_at=PUBLISHED + timedelta(days=1), title="Later copy")
+
+    assert none is None
+    assert story_id is not None
+    story = Story.objects.get()
+    assert story.pk == story_id
+    assert story.canonical_article_id == original.pk
+    assert set(story.articles.values_list("pk", flat=True)) == {
+        original.pk,
+        late.pk,
+        undated.pk,
+        later.pk,
+    }
+    assert DuplicateBand.objects.filter(article=later).count() == BANDS
+
+    earliest, joined = fresh(ELBE, published_at=PUBLISHED - timedelta(minutes=5), title="First")
+
+    story.refresh_from_db()
+    assert joined == story.pk
+    assert story.canonical_article_id == earliest.pk
+    assert story.title == "First"
+
+
+def test_a_fresh_article_without_near_duplicates_joins_nothing():
+    fresh(ELBE)
+    lonely, story_id = fresh(CALL)
+
+    assert story_id is None
+    assert reload(lonely)[0].story_id is None
+    assert DuplicateBand.objects.filter(article=lonely).count() == BANDS
 
 
 def test_copies_published_at_the_same_moment_make_the_lowest_id_canonical():

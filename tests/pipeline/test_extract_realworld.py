@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from trafilatura import metadata as trafilatura_metadata
 
 from benchmarks.extract_accuracy import (
     DEFAULT_FOLDER,
@@ -21,6 +22,7 @@ from benchmarks.extract_accuracy import (
     measure_snippets,
     token_f1,
 )
+from newsdesk.pipeline.extract import _decode, find_author, parse_html
 from tests.programs import run_newsdesk
 
 # A page may come out a little worse than bare trafilatura (precision mode drops a teaser
@@ -217,3 +219,15 @@ def test_extract_of_a_file_over_the_size_cap_is_a_one_line_error(tmp_path: Path)
     assert result.returncode == 2
     assert "cap" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "page",
+    sorted([*DEFAULT_FOLDER.glob("*/source.html"), *SNIPPET_FOLDER.glob("*/source.html")]),
+    ids=lambda path: path.parent.name,
+)
+def test_find_author_gives_what_trafilatura_extract_author_gives(page: Path) -> None:
+    # find_author replaces trafilatura's regular-expression XPath on a copy of the tree
+    # with a plain pre-filter and exact tests: the answer must stay trafilatura's own.
+    tree = parse_html(_decode(page.read_bytes(), charset=None))
+    assert find_author(tree) == trafilatura_metadata.extract_author(tree)
