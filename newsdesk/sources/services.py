@@ -452,19 +452,25 @@ def item_process(
     policy = policy or fetch_policy()
     report = report or SourceReport(source=row.source.name)
     item = item_from_payload(row.payload)
-    outcome, article, error = _item_ingest(
-        source=row.source, item=item, policy=policy, report=report
+    outcome, _article, error = _item_ingest(
+        source=row.source, item=item, policy=policy, report=report, item_id=row.pk
     )
-    row.attempts += 1
-    row.status = IngestItem.Status.FAILED if outcome == "failed" else IngestItem.Status.DONE
-    row.last_error = error
-    row.article = article
-    row.save(update_fields=["attempts", "status", "last_error", "article", "updated_at"])
+    if outcome == "failed":
+        # A stored article marks its item done in its own transaction (article_upsert).
+        row.attempts += 1
+        row.status = IngestItem.Status.FAILED
+        row.last_error = error
+        row.save(update_fields=["attempts", "status", "last_error", "updated_at"])
     return outcome
 
 
 def _item_ingest(
-    *, source: Source, item: FeedItem, policy: FetchPolicy, report: SourceReport
+    *,
+    source: Source,
+    item: FeedItem,
+    policy: FetchPolicy,
+    report: SourceReport,
+    item_id: int | None = None,
 ) -> tuple[str, Article | None, str]:
     """Extract one item (from the feed or its page) and store it.
 
@@ -485,6 +491,7 @@ def _item_ingest(
             link=item.link,
             extracted=extracted,
             feed_fingerprint=item.fingerprint(),
+            item_id=item_id,
         )
         if outcome != "unchanged" and extracted.image_url and not article.image_file:
             article_image_cache(article=article, policy=policy)
@@ -544,9 +551,17 @@ def _fill_from_feed(extracted: Extracted, item: FeedItem) -> None:
 
 
 def article_upsert(
-    *, source: Source, link: str, extracted: Extracted, feed_fingerprint: str
+    *,
+    source: Source,
+    link: str,
+    extracted: Extracted,
+    feed_fingerprint: str,
+    item_id: int | None = None,
 ) -> tuple[Article, str]:
     """Create or update an article; returns it and new/updated/unchanged.
+
+    ITEM_ID, the IngestItem this article comes from, is marked done in the same transaction:
+    an item is done exactly when its article is stored.
 
     The same article is found by its canonical URL, then its link, then (for the same source)
     the same normalized text or a nearly identical one: a page moved to a new URL or retitled
@@ -592,6 +607,7 @@ def article_upsert(
                         **fields,
                     )
                     article_fresh_deduplicate(article=article, minhash=minhash, matches=matches)
+                    _item_done(item_id, article_id=article.pk)
                     return article, "new"
                 changed = article.content_hash != digest
                 if changed:
@@ -614,11 +630,30 @@ def article_upsert(
                 article.save()
                 if changed or not article.minhash:
                     article_deduplicate(article=article, minhash=minhash, matches=matches)
+                _item_done(item_id, article_id=article.pk)
                 return article, "updated" if changed else "unchanged"
         except IntegrityError:
             # Another process stored the same canonical URL meanwhile: update that row.
             continue
     raise IntegrityError(f"could not store {extracted.url}")
+
+
+def _item_done(item_id: int | None, *, article_id: int) -> None:
+    """Mark an ingest item done with its article (one plain statement on the hot path)."""
+    if item_id is None:
+        return
+    table = connection.ops.quote_name(IngestItem._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, last_error = '',"  # noqa: S608
+            " article_id = %s, updated_at = %s WHERE id = %s",
+            [
+                IngestItem.Status.DONE,
+                article_id,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                item_id,
+            ],
+        )
 
 
 def _article_same(
