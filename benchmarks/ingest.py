@@ -1,12 +1,14 @@
 """Ingest benchmark: our extract stage and the whole ingest against bare trafilatura.
 
-    python benchmarks/ingest.py [--rounds 3] [--pages realworld|corpus] [--copies N]
+    python benchmarks/ingest.py [--rounds 5] [--pages realworld|corpus] [--copies N]
 
 Each measurement runs in its own subprocess (so peak memory is its own), rounds interleave
-the three so machine noise hits all of them alike, and the report gives medians per page and
-the ratios that matter: our extract stage and the whole ingest (feed → fetched page →
-extracted → deduplicated → stored in SQLite) per article, against bare trafilatura.extract
-on the same pages in the same run.
+the three in turning order, and the report gives medians per page and the ratios that
+matter: our extract stage and the whole ingest (feed → fetched page → extracted →
+deduplicated → stored in SQLite) per article, against bare trafilatura.extract on the same
+pages. The shared machine's speed drifts by a third over minutes, so each ratio compares a
+stage with bare trafilatura run in the same process right after it, seconds apart; the
+report gives the median over rounds and their range.
 """
 
 from __future__ import annotations
@@ -121,6 +123,11 @@ def worker(args: argparse.Namespace) -> None:
     else:
         result = stage_ingest(site, args.port)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.stage != "bare":
+        # Bare trafilatura again, in this process right after the stage: the machine's speed
+        # drifts by a third over minutes, and the ratio of two runs seconds apart does not.
+        beside = stage_bare(_html_files([site / "pages"]))
+        result["bare_seconds"], result["bare_cpu"] = beside["seconds"], beside["cpu"]
     print(json.dumps(result))
 
 
@@ -154,7 +161,10 @@ def driver(args: argparse.Namespace) -> None:
         results: dict[str, list[dict[str, float]]] = {s: [] for s in STAGES}
         try:
             for round_no in range(args.rounds):
-                for stage in STAGES:
+                # The order turns each round: the machine's speed drifts over minutes, and
+                # no stage should always run first or last.
+                shift = round_no % len(STAGES)
+                for stage in STAGES[shift:] + STAGES[:shift]:
                     data_dir = work / f"data-{stage}-{round_no}"
                     env = {
                         **os.environ,
@@ -205,21 +215,32 @@ def report(results: dict[str, list[dict[str, float]]], *, pages: int, label: str
     rounds = len(results["bare"])
     print(f"{label}: {pages} pages, {rounds} rounds; articles stored by the ingest: {stored}")
     print(
-        f"{'stage':<9}{'ms/page':>9}{'pages/s':>9}{'× bare':>8}"
-        f"{'cpu ms':>9}{'cpu × bare':>12}{'peak MB':>9}"
+        f"{'stage':<9}{'ms/page':>9}{'pages/s':>9}{'× bare':>8}{'(range)':>13}"
+        f"{'cpu ms':>9}{'cpu × bare':>12}{'(range)':>13}{'peak MB':>9}"
     )
     for stage in STAGES:
         ms, cpu_ms = wall[stage] * 1000, cpu[stage] * 1000
         peak = max(r["peak_rss_mb"] for r in results[stage])
+        wall_ratio, wall_range = _round_ratios(results, stage, "seconds")
+        cpu_ratio, cpu_range = _round_ratios(results, stage, "cpu")
         print(
-            f"{stage:<9}{ms:>9.1f}{1000 / ms:>9.1f}{wall[stage] / wall['bare']:>8.2f}"
-            f"{cpu_ms:>9.1f}{cpu[stage] / cpu['bare']:>12.2f}{peak:>9.0f}"
+            f"{stage:<9}{ms:>9.1f}{1000 / ms:>9.1f}{wall_ratio:>8.2f}{wall_range:>13}"
+            f"{cpu_ms:>9.1f}{cpu_ratio:>12.2f}{cpu_range:>13}{peak:>9.0f}"
         )
+
+
+def _round_ratios(
+    results: dict[str, list[dict[str, float]]], stage: str, key: str
+) -> tuple[float, str]:
+    """The median over rounds of STAGE's time against bare trafilatura's on the same pages in
+    the same process right after it, and the range of those ratios."""
+    ratios = [run[key] / run.get(f"bare_{key}", run[key]) for run in results[stage]]
+    return statistics.median(ratios), f"{min(ratios):.2f}–{max(ratios):.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--pages",
         choices=("realworld", "realworld-all", "corpus"),
