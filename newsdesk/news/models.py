@@ -62,6 +62,10 @@ class Article(models.Model):
         _("fetched from"), max_length=2000, db_index=True, help_text=_("URL the item came from")
     )
     language = models.CharField(_("original language"), max_length=8, blank=True, db_index=True)
+    # How sure language detection was (0-1); null until the article is enriched.
+    language_confidence = models.FloatField(_("language confidence"), null=True, blank=True)
+    # When language, mentions and translations were last worked out (null: not yet).
+    enriched_at = models.DateTimeField(_("enriched"), null=True, blank=True, db_index=True)
     title = models.CharField(_("title"), max_length=1000)
     lead = models.TextField(_("lead"), blank=True)
     # [{"role": ParagraphRole, "text": str}, ...] in reading order.
@@ -160,6 +164,9 @@ class Entity(models.Model):
         EVENT = "event", _("event")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # The starting catalog's id of the entity ("country:RU", "org:sco"); blank for entities
+    # the pipeline or an editor added.
+    key = models.CharField(_("catalog key"), max_length=100, blank=True, db_index=True)
     name_en = models.CharField(_("name in English"), max_length=300, blank=True)
     name_ru = models.CharField(_("name in Russian"), max_length=300, blank=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -204,21 +211,32 @@ class EntityAlias(models.Model):
 
 
 class Mention(models.Model):
-    """An entity named in an article's text, at character offsets of Article.text."""
+    """An entity named in an article: its title, lead or body (Article.text), at offsets.
+
+    `language` is the language of the text the offsets refer to: the original's, or a
+    translation's (Translation of that language).
+    """
+
+    class Field(models.TextChoices):
+        TITLE = "title", _("title")
+        LEAD = "lead", _("lead")
+        BODY = "body", _("body")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
     surface = models.CharField(_("surface text"), max_length=300)
+    field = models.CharField(_("field"), max_length=8, choices=Field.choices, default=Field.BODY)
     start = models.PositiveIntegerField(_("start offset"))
     end = models.PositiveIntegerField(_("end offset"))
-    # The language of the text the offsets refer to: the original or a translation.
     language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
-        ordering = ["article", "start"]
+        ordering = ["article", "field", "start"]
+        indexes = [models.Index(fields=["entity", "article"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "language", "start", "end"], name="mention_unique_span"
+                fields=["article", "language", "field", "start", "end"],
+                name="mention_unique_span",
             )
         ]
         verbose_name = _("mention")
@@ -226,3 +244,56 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.surface} → {self.entity}"
+
+
+class Translation(models.Model):
+    """An article in another language, by a machine translation provider; never the original.
+
+    A failed or pending translation keeps its error and attempts; the article is published
+    untranslated meanwhile.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8)
+    source_language = models.CharField(_("translated from"), max_length=8)
+    title = models.CharField(_("title"), max_length=1000, blank=True)
+    lead = models.TextField(_("lead"), blank=True)
+    # The article's paragraphs translated one by one: [{"role": ..., "text": ...}, ...].
+    paragraphs = models.JSONField(_("body paragraphs"), default=list, blank=True)
+    provider = models.CharField(_("provider"), max_length=40)
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    # The original's content hash when it was translated: a changed article is translated anew.
+    source_hash = models.CharField(_("original's content hash"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # When a failed translation may be tried again (the provider's Retry-After or backoff).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    translated_at = models.DateTimeField(_("translated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["article", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "language"], name="translation_unique_language"
+            )
+        ]
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+
+    def __str__(self) -> str:
+        return f"{self.article_id} → {self.language} ({self.status})"
+
+    @property
+    def text(self) -> str:
+        """The translated body as plain text (mention offsets of this language use it)."""
+        return "\n\n".join(p["text"] for p in self.paragraphs)
