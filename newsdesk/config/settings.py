@@ -214,6 +214,19 @@ NEWSDESK_FETCH_MAX_RETRY_AFTER = float(os.environ.get("NEWSDESK_FETCH_MAX_RETRY_
 # scheduler looks for due sources this often (seconds).
 NEWSDESK_PAUSE_AFTER_FAILURES = int(os.environ.get("NEWSDESK_PAUSE_AFTER_FAILURES", "8"))
 NEWSDESK_ENQUEUE_EVERY = float(os.environ.get("NEWSDESK_ENQUEUE_EVERY", "60"))
+# Machine translation: the provider ("none", "libretranslate" or "argos"), the languages
+# every article is translated into (comma-separated; an article is never translated into its
+# own language), and the LibreTranslate server (a self-hosted one; its key is a secret).
+NEWSDESK_TRANSLATION_PROVIDER = os.environ.get("NEWSDESK_TRANSLATION_PROVIDER", "none")
+NEWSDESK_TRANSLATE_TO = tuple(
+    code.strip().lower()
+    for code in os.environ.get("NEWSDESK_TRANSLATE_TO", "").split(",")
+    if code.strip()
+)
+NEWSDESK_LIBRETRANSLATE_URL = os.environ.get("NEWSDESK_LIBRETRANSLATE_URL", "")
+NEWSDESK_LIBRETRANSLATE_API_KEY = os.environ.get("NEWSDESK_LIBRETRANSLATE_API_KEY", "")
+NEWSDESK_TRANSLATION_TIMEOUT = float(os.environ.get("NEWSDESK_TRANSLATION_TIMEOUT", "60"))
+NEWSDESK_TRANSLATION_RETRIES = int(os.environ.get("NEWSDESK_TRANSLATION_RETRIES", "2"))
 # The languages the site's articles are written in (ISO 639-1, comma-separated): language
 # detection weighs only these, which makes it faster and surer.
 NEWSDESK_LANGUAGES = tuple(
