@@ -2,7 +2,7 @@
 
 Texts: the demo corpus (newsdesk/demo/corpus/articles.jsonl: kremlin.ru and en.kremlin.ru,
 President of Russia, CC BY 4.0; whitehouse.gov, public domain; see its README), the seed
-interview (/work/shared/reference/seed-page.txt, an English machine translation of a TASS
+interview (newsdesk/demo/corpus/seed-interview.txt, an English machine translation of a TASS
 interview with Andrei Rudenko), and short Russian and English sentences written for the hard
 cases.
 """
@@ -14,7 +14,6 @@ import random
 import subprocess
 import sys
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -30,7 +29,7 @@ from newsdesk.pipeline.ner import (
     preload,
 )
 
-SEED_PAGE = Path("/work/shared/reference/seed-page.txt")
+SEED_PAGE = CORPUS_DIR / "seed-interview.txt"
 
 
 @pytest.fixture(scope="module", autouse=True)
