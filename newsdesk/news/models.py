@@ -189,6 +189,9 @@ class Entity(models.Model):
     def __str__(self) -> str:
         return self.name_en or self.name_ru or self.slug
 
+    def get_absolute_url(self) -> str:
+        return reverse("news:entity", kwargs={"slug": self.slug})
+
 
 class EntityAlias(models.Model):
     """Another name of an entity: a spelling, transliteration, inflection or abbreviation."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 
 from newsdesk.news.models import Article, Entity
 
@@ -39,8 +39,30 @@ def article_get_published(*, pk: int) -> Article:
 
 
 def article_mentioned_entities(*, article: Article) -> QuerySet[Entity]:
-    """The distinct entities an article mentions, in catalog order."""
-    return Entity.objects.filter(mentions__article=article).distinct()
+    """The distinct entities the article's original text mentions: the most mentioned first,
+    then in order of kind and name (mentions in translations name the same entities)."""
+    return (
+        Entity.objects.filter(mentions__article=article, mentions__language=article.language)
+        .annotate(times=Count("mentions"), first=Min("mentions__start"))
+        .order_by("-times", "kind", "name_en", "name_ru")
+    )
+
+
+def entity_get(*, slug: str) -> Entity:
+    """The entity with this slug; raises Entity.DoesNotExist when there is none."""
+    return Entity.objects.select_related("merged_into").get(slug=slug)
+
+
+def entity_articles(*, entity: Entity) -> QuerySet[Article]:
+    """The latest articles that mention the entity, each text once (see article_queryset_latest)."""
+    return article_queryset_latest().filter(pk__in=entity.mentions.values("article_id"))
+
+
+def entity_names(*, entity: Entity) -> list[str]:
+    """The entity's other names (aliases), each once, without its two canonical names."""
+    canonical = {entity.name_en, entity.name_ru}
+    names = entity.aliases.order_by("language", "name").values_list("name", flat=True)
+    return list(dict.fromkeys(name for name in names if name not in canonical))
 
 
 def article_story_copies(*, article: Article) -> QuerySet[Article]:

@@ -9,4 +9,5 @@ app_name = "news"
 urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<int:pk>/", views.article_detail, name="article"),
+    path("entities/<slug:slug>/", views.entity_detail, name="entity"),
 ]

@@ -7,14 +7,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from newsdesk.news.models import Article
+from newsdesk.news.models import Article, Entity
 from newsdesk.news.selectors import (
     article_get_published,
     article_mentioned_entities,
     article_queryset_latest,
     article_story_copies,
+    entity_articles,
+    entity_get,
+    entity_names,
 )
 from newsdesk.news.templatetags.news_tags import image_src
 
@@ -70,5 +73,30 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "story_copies": article_story_copies(article=article),
             "canonical_url": request.build_absolute_uri(article.get_absolute_url()),
             "og_image_url": request.build_absolute_uri(image) if image else "",
+        },
+    )
+
+
+def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A person, organization, country, place or event: its names and the latest articles
+    that mention it, 30 a page. An entity merged into another one redirects there."""
+    try:
+        entity = entity_get(slug=slug)
+    except Entity.DoesNotExist:
+        raise Http404("No such entity") from None
+    if entity.merged_into is not None:
+        return redirect(entity.merged_into, permanent=True)
+    paginator = Paginator(entity_articles(entity=entity), ARTICLES_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    canonical_path = request.path + (f"?page={page.number}" if page.number > 1 else "")
+    return render(
+        request,
+        "news/entity.html",
+        {
+            "entity": entity,
+            "names": entity_names(entity=entity),
+            "page": page,
+            "articles": page.object_list,
+            "canonical_url": request.build_absolute_uri(canonical_path),
         },
     )

@@ -8,7 +8,8 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from newsdesk.sources.models import Source
+from newsdesk.news.tasks import article_enrich_task
+from newsdesk.sources.models import IngestItem, Source
 from newsdesk.sources.services import (
     item_process,
     items_pending,
@@ -35,10 +36,20 @@ def source_ingest_task(self: Any, source_id: int) -> dict[str, int]:
     return {"unchanged": report.unchanged, "failed": report.failed, "enqueued": len(pending)}
 
 
-@shared_task(name="sources.process_item")  # type: ignore[untyped-decorator]
-def item_process_task(item_id: int) -> str:
-    """Store one recorded item by id as an article; returns new/updated/unchanged/failed."""
-    return item_process(item_id=item_id)
+@shared_task(name="sources.process_item", bind=True)  # type: ignore[untyped-decorator]
+def item_process_task(self: Any, item_id: int) -> str:
+    """Store one recorded item by id as an article; returns new/updated/unchanged/failed.
+
+    A new or changed article is then enriched by a task of its own, on the same queue.
+    """
+    outcome = item_process(item_id=item_id)
+    if outcome in {"new", "updated"}:
+        article_id = IngestItem.objects.filter(pk=item_id).values_list("article_id", flat=True)
+        queue = (self.request.delivery_info or {}).get("routing_key") or None
+        for pk in article_id:
+            if pk is not None:
+                article_enrich_task.apply_async(args=[pk], queue=queue)
+    return outcome
 
 
 @shared_task(name="sources.enqueue_due")  # type: ignore[untyped-decorator]

@@ -373,3 +373,77 @@ def test_home_lists_one_text_once_and_its_page_names_the_copies(client):
     # The copy's page points back to the original.
     back = parse(client.get(copy.get_absolute_url()))
     assert [text_of(a) for a in find(back, "//section[@id='copies']//a")] == ["Talks resume"]
+
+
+# Entity pages
+
+
+def test_mentioned_entities_link_to_their_pages_most_mentioned_first(client, interview):
+    japan = EntityFactory.create(name_en="Japan", name_ru="Япония", slug="japan")
+    mongolia = EntityFactory.create(name_en="Mongolia", slug="mongolia")
+    MentionFactory.create(article=interview, entity=mongolia)
+    MentionFactory.create_batch(2, article=interview, entity=japan)
+    # A mention in a translation names the same entities; it is not counted twice.
+    MentionFactory.create(article=interview, entity=mongolia, language="ru")
+
+    tree = get_article(client, interview)
+
+    links = [(text_of(a), a.get("href")) for a in find(tree, "//*[@id='mentions']//li/a")]
+    assert links == [("Japan", "/entities/japan/"), ("Mongolia", "/entities/mongolia/")]
+
+
+def test_entity_page_names_it_in_both_languages_and_lists_the_news_that_mention_it(client):
+    entity = EntityFactory.create(
+        kind="person", name_en="Andrey Rudenko", name_ru="Андрей Руденко", slug="rudenko"
+    )
+    entity.aliases.create(name="Andrei Rudenko", normalized="andrei rudenko", language="en")
+    entity.aliases.create(name="Andrey Rudenko", normalized="andrey rudenko", language="en")
+    now = timezone.now()
+    older = ArticleFactory.create(title="Older interview", published_at=now - timedelta(days=3))
+    newer = ArticleFactory.create(title="Newer interview", published_at=now - timedelta(hours=1))
+    ArticleFactory.create(title="Unrelated")
+    for article in (older, newer, newer):
+        MentionFactory.create(article=article, entity=entity)
+
+    response = client.get("/entities/rudenko/")
+
+    assert response.status_code == 200
+    tree = parse(response)
+    assert text_of(find(tree, "//h1")[0]) == "Andrey Rudenko"
+    names = text_of(find(tree, "//dl[has-class(entity-names)]")[0])
+    assert "Андрей Руденко" in names
+    assert "Andrei Rudenko" in names
+    assert names.count("Andrey Rudenko") == 1
+    titles = [text_of(a) for a in find(tree, "//*[has-class(article-item__title)]/a")]
+    assert titles == ["Newer interview", "Older interview"]
+    assert find(tree, "//link[@rel='canonical']")[0].get("href").endswith("/entities/rudenko/")
+
+
+def test_entity_page_in_the_russian_interface_names_it_in_russian(client):
+    EntityFactory.create(name_en="North Korea", name_ru="КНДР", slug="north-korea")
+
+    response = client.get("/entities/north-korea/", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert text_of(find(parse(response), "//h1")[0]) == "КНДР"
+
+
+def test_a_merged_entity_redirects_to_the_one_it_was_merged_into(client):
+    target = EntityFactory.create(slug="kishida")
+    EntityFactory.create(slug="kisida", merged_into=target)
+
+    response = client.get("/entities/kisida/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/entities/kishida/"
+
+
+def test_a_missing_entity_is_404_and_the_page_costs_few_queries(
+    client, django_assert_max_num_queries
+):
+    entity = EntityFactory.create(slug="japan")
+    for article in ArticleFactory.create_batch(5):
+        MentionFactory.create(article=article, entity=entity)
+
+    assert client.get("/entities/nowhere/").status_code == 404
+    with django_assert_max_num_queries(5):
+        assert client.get("/entities/japan/").status_code == 200

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from rich.console import Console
 
 from newsdesk.demo.services import demo_admin_ensure, demo_sources_register
+from newsdesk.news.management.commands.enrich import articles_to_enrich, enrich_run
 from newsdesk.sources.management.commands.ingest import summary_table
 from newsdesk.sources.services import source_ingest
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         sources = demo_sources_register()
         reports = [source_ingest(source=source) for source in sources]
         console.print(summary_table(reports))
+        # Language, mentions and translations of every demo article.
+        enrich_run(list(articles_to_enrich().values_list("pk", flat=True)), console=console)
         username, password = demo_admin_ensure()
         port = os.environ.get("PORT", "8000")
         console.print(

@@ -32,40 +32,48 @@ class Command(BaseCommand):
             raise CommandError(f"no article with id {options['article']}")
         ids = list(articles.values_list("pk", flat=True))
         console = Console(file=cast(IO[str], self.stdout._out), highlight=False)
-        provider = translation_provider()
-        languages: dict[str, int] = {}
-        mentions = failed = 0
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("enriching", total=len(ids))
-            for article in Article.objects.filter(pk__in=ids).select_related("source").iterator():
-                try:
-                    report = article_enrich(article=article, provider=provider)
-                except Exception as exc:  # one bad article must not stop the run
-                    failed += 1
-                    console.print(f"article {article.pk}: {type(exc).__name__}: {exc}")
-                else:
-                    languages[report.language or "?"] = languages.get(report.language or "?", 0) + 1
-                    mentions += report.mentions
-                progress.advance(task)
-        table = Table(title="Enrich summary")
-        for column in ("articles", "by language", "mentions", "failed"):
-            table.add_column(column)
-        table.add_row(
-            str(len(ids)),
-            ", ".join(f"{code}: {count}" for code, count in sorted(languages.items())) or "-",
-            str(mentions),
-            str(failed),
-        )
-        console.print(table)
+        failed = enrich_run(ids, console=console)
         if failed:
             raise CommandError(f"{failed} of {len(ids)} articles failed")
+
+
+def enrich_run(ids: list[int], *, console: Console) -> int:
+    """Enrich these articles with a progress bar (drawn on a terminal only) and print a
+    summary table; returns how many failed (each failure printed, the run goes on)."""
+    provider = translation_provider()
+    languages: dict[str, int] = {}
+    mentions = failed = 0
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("enriching", total=len(ids))
+        for article in Article.objects.filter(pk__in=ids).select_related("source").iterator():
+            try:
+                report = article_enrich(article=article, provider=provider)
+            except Exception as exc:  # one bad article must not stop the run
+                failed += 1
+                console.print(f"article {article.pk}: {type(exc).__name__}: {exc}")
+            else:
+                code = report.language or "?"
+                languages[code] = languages.get(code, 0) + 1
+                mentions += report.mentions
+            progress.advance(task)
+    table = Table(title="Enrich summary")
+    for column in ("articles", "by language", "mentions", "failed"):
+        table.add_column(column)
+    table.add_row(
+        str(len(ids)),
+        ", ".join(f"{code}: {count}" for code, count in sorted(languages.items())) or "-",
+        str(mentions),
+        str(failed),
+    )
+    console.print(table)
+    return failed
 
 
 def articles_to_enrich(

@@ -15,6 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from newsdesk.news.management.commands.enrich import articles_to_enrich, enrich_run
 from newsdesk.sources.models import Source
 from newsdesk.sources.selectors import sources_due
 from newsdesk.sources.services import SourceReport, source_ingest
@@ -24,6 +25,11 @@ class Command(BaseCommand):
     help = "Fetch enabled sources that are due (or those named) and upsert their articles."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-enrich",
+            action="store_true",
+            help="store the articles only; `newsdesk enrich` does language and mentions later",
+        )
         parser.add_argument(
             "--all", action="store_true", help="fetch every enabled source, due or not"
         )
@@ -66,6 +72,12 @@ class Command(BaseCommand):
             console.print(summary_table(reports))
         else:
             console.print("No source is due. Use --all to fetch every enabled source.")
+        if not options["no_enrich"]:
+            # The next stage, in this process: language, mentions, translations of what is
+            # new or changed (workers do it as a task per article).
+            pending = list(articles_to_enrich().values_list("pk", flat=True))
+            if pending:
+                enrich_run(pending, console=console)
 
 
 def summary_table(reports: list[SourceReport]) -> Table:
