@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from newsdesk.news.entities import alias_key, entities_merge
 from newsdesk.news.models import (
     Article,
     ArticleRevision,
@@ -15,7 +18,6 @@ from newsdesk.news.models import (
     Mention,
     Story,
 )
-from newsdesk.news.services import alias_normalize
 
 
 class ReadOnlyInline(admin.TabularInline[Any, Any]):
@@ -80,12 +82,28 @@ class EntityAdmin(admin.ModelAdmin[Entity]):
     prepopulated_fields = {"slug": ("name_en",)}
     raw_id_fields = ("merged_into",)
     inlines = [EntityAliasInline]
+    actions = ["merge"]
+
+    @admin.action(description=_("Merge the selected entities into the oldest of them"))
+    def merge(self, request: HttpRequest, queryset: QuerySet[Entity]) -> None:
+        entities = list(queryset.order_by("pk"))
+        if len(entities) < 2:
+            self.message_user(request, _("Select two entities or more to merge."), messages.WARNING)
+            return
+        target, others = entities[0], entities[1:]
+        moved = entities_merge(target=target, others=others)
+        self.message_user(
+            request,
+            _("Merged %(count)d entities into %(name)s; %(mentions)d mentions moved.")
+            % {"count": len(others), "name": target, "mentions": moved},
+            messages.SUCCESS,
+        )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Aliases typed by editors get their look-up form before they are saved."""
         aliases = formset.save(commit=False)
         for alias in aliases:
-            alias.normalized = alias_normalize(alias.name)
+            alias.normalized = alias_key(alias.name, alias.language)
             alias.save()
         for removed in formset.deleted_objects:
             removed.delete()

@@ -31,9 +31,15 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.text import slugify
 
-from newsdesk.news.models import Entity, EntityAlias
+from newsdesk.news.models import Entity, EntityAlias, Mention
 from newsdesk.pipeline.catalog_data import capital_countries, demonym_countries, seed_entities
-from newsdesk.pipeline.names import name_key, name_keys, similar, transliterate_ru
+from newsdesk.pipeline.names import (
+    name_key,
+    name_keys,
+    russian_lemma_phrase,
+    similar,
+    transliterate_ru,
+)
 from newsdesk.pipeline.ner import Span
 
 # Kinds a span may link to, by the kind the recognizer gave it (a "place" may be a country).
@@ -385,3 +391,32 @@ def _catalog_version() -> tuple[int, ...]:
         aliases["top"] or 0,
         merged,
     )
+
+
+def alias_key(name: str, language: str) -> str:
+    """The look-up key of an alias an editor types: an inflected Russian name ("Кисиды
+    Фумио") is keyed by its base form, as the recognizer's spans are."""
+    if language == "ru" and _CYRILLIC.search(name):
+        return name_key(russian_lemma_phrase(name))
+    return name_key(name)
+
+
+def entities_merge(*, target: Entity, others: Sequence[Entity]) -> int:
+    """Merge OTHERS into TARGET: their mentions and aliases move to it, their names become its
+    aliases, and each keeps pointing at it (merged_into) so links to it still lead there.
+    Returns how many mentions moved."""
+    others = [entity for entity in others if entity.pk != target.pk]
+    if not others:
+        return 0
+    ids = [entity.pk for entity in others]
+    with transaction.atomic():
+        moved = Mention.objects.filter(entity_id__in=ids).update(entity=target)
+        names = [(name, "en") for e in others for name in (e.name_en,) if name]
+        names += [(name, "ru") for e in others for name in (e.name_ru,) if name]
+        names += list(EntityAlias.objects.filter(entity_id__in=ids).values_list("name", "language"))
+        EntityAlias.objects.filter(entity_id__in=ids).delete()
+        _aliases_add(target, names)
+        Entity.objects.filter(pk__in=ids).update(merged_into=target)
+        # Entities merged into these earlier now lead to the target directly.
+        Entity.objects.filter(merged_into_id__in=ids).update(merged_into=target)
+    return moved

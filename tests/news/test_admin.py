@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from newsdesk.news.models import ArticleRevision, Entity, EntityAlias
+from newsdesk.pipeline.names import name_key
 from newsdesk.sources.models import IngestItem
 from tests.factories import (
     ArticleFactory,
@@ -57,8 +58,34 @@ def test_admin_alias_added_by_an_editor_is_stored_with_its_normalized_form(admin
     response = admin_client.post(reverse("admin:news_entity_change", args=[entity.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     alias = EntityAlias.objects.get(entity=entity)
-    assert alias.normalized == "кисиды фумио"
+    # The key of its base form ("Кисида Фумио"), the same as the English spelling's.
+    assert alias.normalized == name_key("Kishida Fumio") == "kisida fumio"
     assert Entity.objects.count() == 1
+
+
+def test_admin_merges_entities_into_the_oldest_with_their_mentions_and_names(
+    admin_client,
+) -> None:
+    kishida = EntityFactory.create(kind="person", name_en="Fumio Kishida", slug="kishida")
+    kisida = EntityFactory.create(kind="person", name_en="Kisida", name_ru="Кисида", slug="kisida")
+    kisida.aliases.create(name="Fumio Kisida", normalized="fumio kisida", language="en")
+    mention = MentionFactory.create(entity=kisida)
+
+    response = admin_client.post(
+        reverse("admin:news_entity_changelist"),
+        {"action": "merge", "_selected_action": [kishida.pk, kisida.pk]},
+    )
+
+    assert response.status_code == 302
+    mention.refresh_from_db()
+    kisida.refresh_from_db()
+    assert mention.entity_id == kishida.pk
+    assert kisida.merged_into_id == kishida.pk
+    # One alias per key: "Кисида" and "Kisida" share one.
+    assert {a.name for a in kishida.aliases.all()} >= {"Kisida", "Fumio Kisida"}
+    assert name_key("Кисида") in {a.normalized for a in kishida.aliases.all()}
+    assert not kisida.aliases.exists()
+    assert admin_client.get("/entities/kisida/")["Location"] == "/entities/kishida/"
 
 
 def test_admin_article_page_shows_its_earlier_versions(admin_client) -> None:
