@@ -227,6 +227,10 @@ NEWSDESK_LIBRETRANSLATE_URL = os.environ.get("NEWSDESK_LIBRETRANSLATE_URL", "")
 NEWSDESK_LIBRETRANSLATE_API_KEY = os.environ.get("NEWSDESK_LIBRETRANSLATE_API_KEY", "")
 NEWSDESK_TRANSLATION_TIMEOUT = float(os.environ.get("NEWSDESK_TRANSLATION_TIMEOUT", "60"))
 NEWSDESK_TRANSLATION_RETRIES = int(os.environ.get("NEWSDESK_TRANSLATION_RETRIES", "2"))
+# One BLAS thread per process: the recognizers' small matrix products gain nothing from more,
+# and natasha doubles its CPU time with a thread per core. Set before numpy is first imported
+# (the pipeline imports it after the settings); an operator's own value stands.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # The languages the site's articles are written in (ISO 639-1, comma-separated): language
 # detection weighs only these, which makes it faster and surer.
 NEWSDESK_LANGUAGES = tuple(
