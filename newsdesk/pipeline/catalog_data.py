@@ -125,14 +125,37 @@ def load_catalog(text: str | bytes) -> CatalogData:
         entities[entity.key] = entity
         if entity.kind != "country" and ("capitals" in item or "demonyms" in item):
             raise CatalogDataError(f"{where}: only a country has capitals and demonyms")
-        for name, _ in _names(item.get("capitals", {}), where=f"{where}.capitals"):
+        capital_names = _names(item.get("capitals", {}), where=f"{where}.capitals")
+        for name, _ in capital_names:
             _add_key(capitals, name, entity.key, where=f"{where}.capitals")
+        city = _capital_city(entity, capital_names)
+        if city is not None:
+            entities.setdefault(city.key, city)
         for name in _demonym_forms(_names(item.get("demonyms", {}), where=f"{where}.demonyms")):
             _add_key(demonyms, name, entity.key, where=f"{where}.demonyms")
     for key, country in countries.items():
         entities.setdefault(key, country)
     ordered = tuple(entities[key] for key in sorted(entities))
     return CatalogData(entities=ordered, capitals=capitals, demonyms=demonyms)
+
+
+def _capital_city(country: SeedEntity, names: list[tuple[str, str]]) -> SeedEntity | None:
+    """The capital as a city of its own ("talks in Moscow"), named in both languages: a
+    capital standing for its government links to the country instead (news.entities). None
+    when a name of the capital is one of the country's (Singapore, Tunis, Алжир)."""
+    english = [name for name, language in names if language == "en"]
+    russian = [name for name, language in names if language == "ru"]
+    own = {name_key(name) for name in (country.name_en, country.name_ru)}
+    own |= {name_key(name) for name, _language in country.aliases}
+    if not english or not russian or any(name_key(name) in own for name, _ in names):
+        return None
+    return SeedEntity(
+        key=f"place:capital-{country.key.split(':', 1)[1].lower()}",
+        kind="place",
+        name_en=english[0],
+        name_ru=russian[0],
+        aliases=tuple(names),
+    )
 
 
 def _entity(item: dict[str, Any], *, base: dict[str, SeedEntity], where: str) -> SeedEntity:
