@@ -15,7 +15,8 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -255,3 +256,16 @@ def trickle(handler: BaseHTTPRequestHandler) -> None:
             time.sleep(0.1)
     except (BrokenPipeError, ConnectionResetError):
         return
+
+
+@contextmanager
+def serving() -> Iterator[FakeLibreTranslate]:
+    """A FakeLibreTranslate on loopback for the duration of the block."""
+    server = FakeLibreTranslate()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.release.set()
+        server.httpd.shutdown()
+        server.httpd.server_close()

@@ -405,7 +405,7 @@ class _HttpFetcher:
         except httpx.TimeoutException as exc:
             raise _Retry(f"timed out fetching {url}", status=None, retry_after=None) from exc
         except _RETRY_ERRORS as exc:
-            if _certificate_error(exc):
+            if certificate_error(exc):
                 # The same certificate will be wrong on the next attempt too.
                 raise FetchError(f"cannot fetch {url}: {exc}") from exc
             raise _Retry(f"cannot fetch {url}: {exc}", status=None, retry_after=None) from exc
@@ -527,7 +527,7 @@ class _HttpFetcher:
         return ALLOW_ALL
 
 
-def _certificate_error(exc: BaseException) -> bool:
+def certificate_error(exc: BaseException) -> bool:
     """Whether EXC was caused by a TLS certificate that failed verification."""
     seen: BaseException | None = exc
     for _ in range(6):

@@ -15,7 +15,6 @@ import json
 import logging
 import random
 import re
-import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from newsdesk.pipeline.fetch import parse_retry_after
+from newsdesk.pipeline.fetch import certificate_error, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +319,7 @@ class LibreTranslate:
             ) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             message = f"cannot reach LibreTranslate at {self.where}{path}: {_reason(exc)}"
-            if _certificate_error(exc):
+            if certificate_error(exc):
                 # The same certificate will be wrong on the next attempt too.
                 raise TranslationError(message) from exc
             raise _Retry(message) from exc
@@ -723,15 +722,3 @@ def _redact(text: str, secret: str) -> str:
 def _reason(exc: BaseException) -> str:
     """EXC in one short line."""
     return _redact(str(exc), "") or type(exc).__name__
-
-
-def _certificate_error(exc: BaseException) -> bool:
-    """Whether EXC was caused by a TLS certificate that failed verification."""
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False

@@ -20,7 +20,7 @@ from newsdesk.news.enrich import article_enrich
 from newsdesk.news.models import Article, Entity, Mention, Translation
 from newsdesk.pipeline.translate import LibreTranslate, NoTranslation
 from tests.factories import ArticleFactory
-from tests.libretranslate import FakeLibreTranslate
+from tests.libretranslate import FakeLibreTranslate, serving
 from tests.programs import run_newsdesk
 
 CALL = "kremlin-ru-76477"  # the Putin–Trump call of 18 March 2025
@@ -78,12 +78,8 @@ def test_enriching_again_gives_the_same_mentions_and_no_new_entities() -> None:
 
 @pytest.fixture
 def libretranslate() -> Iterator[FakeLibreTranslate]:
-    server = FakeLibreTranslate()
-    server.thread.start()
-    yield server
-    server.release.set()
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with serving() as server:
+        yield server
 
 
 @pytest.mark.django_db

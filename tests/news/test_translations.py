@@ -19,7 +19,7 @@ from newsdesk.news.models import Article, Translation
 from newsdesk.news.translations import MAX_ATTEMPTS, article_translate, translation_provider
 from newsdesk.pipeline.translate import LibreTranslate, NoTranslation
 from tests.factories import ArticleFactory
-from tests.libretranslate import FakeLibreTranslate, fake_translate, reply
+from tests.libretranslate import FakeLibreTranslate, fake_translate, reply, serving
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,8 @@ def russian() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def _module_server() -> Iterator[FakeLibreTranslate]:
-    server = FakeLibreTranslate()
-    server.thread.start()
-    yield server
-    server.release.set()
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture

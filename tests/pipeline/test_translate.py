@@ -48,6 +48,7 @@ from tests.libretranslate import (
     hang,
     hang_up,
     reply,
+    serving,
     trickle,
 )
 
@@ -69,12 +70,8 @@ class Sleeps(list[float]):
 
 @pytest.fixture(scope="module")
 def _module_server() -> Iterator[FakeLibreTranslate]:
-    server = FakeLibreTranslate()
-    server.thread.start()
-    yield server
-    server.release.set()
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture
