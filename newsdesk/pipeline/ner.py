@@ -422,7 +422,13 @@ def _is_demonym(surface: str) -> bool:
 
 
 def _en_span(text: str, start: int, end: int, kind: str, label: str) -> Span:
-    """A Span of an English text; its normal drops a leading "the " and a trailing "'s"."""
+    """A Span of an English text without the article spaCy often includes ("the United
+    States" is the mention "United States"); its normal also drops a trailing "'s". A
+    capitalized "The" stays: it may be part of the name (The Hague, The Washington Post)."""
+    while text.startswith("the ", start) and end - start > len("the "):
+        start += len("the ")
+        while start < end and text[start].isspace():
+            start += 1
     surface = text[start:end]
     normal = _TRAILING_S.sub("", _LEADING_THE.sub("", surface))
     return _span(text, start, end, kind, normal, label)

@@ -104,7 +104,7 @@ def test_demonyms_and_abbreviations_in_both_languages_reach_one_entity() -> None
         entity_of(
             "Members of the Shanghai Cooperation Organization met.",
             "en",
-            "the Shanghai Cooperation Organization",
+            "Shanghai Cooperation Organization",
         ),
     }
     assert sco == {"org:sco"}
