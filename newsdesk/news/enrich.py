@@ -65,8 +65,9 @@ def article_enrich(*, article: Article, provider: Provider | None = None) -> Enr
     mentions = _mentions(article, fields, language=language, create=True)
     translated: list[Mention] = []
     provider = provider or translation_provider()
+    # Translations start from the detected language (never into it).
+    article.language = language
     for target in translation_targets(article) if language else []:
-        article.language = language
         row = article_translate(article=article, language=target, provider=provider)
         if row is None:
             continue
