@@ -112,9 +112,14 @@ def _mentions(
         if not text.strip():
             continue
         spans = find_spans(text, language)
+        seen: set[tuple[int, int]] = set()
         for linked in spans_link(spans, text=text, language=language, create=create):
-            if linked.entity_id is None:
+            extent = (linked.span.start, linked.span.end)
+            # One mention per place in the text: a span trimmed to the name the catalog
+            # knows may coincide with another span.
+            if linked.entity_id is None or extent in seen:
                 continue
+            seen.add(extent)
             rows.append(_row(article, linked, field=name, language=language))
     return rows
 

@@ -184,3 +184,22 @@ def test_newsdesk_mentions_of_a_missing_file_and_an_unknown_language(tmp_path: P
     assert language.stderr.strip().splitlines() == [
         "CommandError: no recognizer for language 'de': use ru or en"
     ]
+
+
+@pytest.mark.django_db
+def test_a_span_trimmed_to_a_known_name_that_another_span_covers_is_stored_once() -> None:
+    # The seed interview's "SCO summit" is trimmed to "SCO", where the recognizer found "SCO"
+    # too: one mention per place in the text, and the article is enriched, not failed.
+    text = (CORPUS_DIR / "seed-interview.txt").read_text(encoding="utf-8")
+    article = ArticleFactory.create(
+        language="en",
+        title="Interview",
+        lead="",
+        paragraphs=[{"role": "paragraph", "text": p} for p in text.split("\n\n") if p.strip()],
+    )
+
+    article_enrich(article=article, provider=NoTranslation())
+
+    extents = list(article.mentions.values_list("field", "start", "end"))
+    assert extents
+    assert len(extents) == len(set(extents))
