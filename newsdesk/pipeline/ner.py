@@ -12,6 +12,13 @@ capital standing for its government) belongs to the linking module.
   name next to an event word ("the SCO summit", "Vostok-2022 exercises", "саммит ШОС",
   "учения «Восток-2022»", "Восточный экономический форум"). See EN_EVENT_WORDS, RU_EVENT_WORDS.
   Their label is "rule", their base form begins with a capital, as a name ("Саммит ШОС").
+- More rules correct and complete the models' spans (_en_rules, _ru_genitive_complements,
+  _ru_named_events): a state body and its country are one organization ("МИД России",
+  "Министерство обороны Японии", "Russian Foreign Ministry"); "U.S.-Russia" is two countries;
+  "the Korean peninsula" is a place; nationalities spaCy missed ("the Russian side",
+  "Russian-Chinese", not "anti-Russian"), named wars ("Второй мировой войны"), Victory Day,
+  and the starting catalog's abbreviations ("TASS", "OPEC+") and event names ("special
+  military operation") are found where no model span covers them.
 
 Overlaps. The models' spans never overlap one another. An event span may hold model spans
 ("SCO summit" holds SCO): both are kept, the organization mention being real too. A model span
@@ -38,6 +45,7 @@ OPENBLAS_NUM_THREADS=1.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -163,6 +171,49 @@ RU_NOT_NAMES = _words(
 )
 # Longest name (in words) the rules look for before an event word.
 MAX_NAME_WORDS = 8
+
+# Named events without an event word: wars named by capitalized adjectives ("Великой
+# Отечественной войны", "Второй мировой войны"; ordinals are names here), Victory Day.
+_RU_WAR_RE = regex.compile(
+    r"(?<![\p{L}\p{N}-])(\p{Lu}[\p{Ll}-]+)(?:[^\S\n]+([\p{L}-]+))?[^\S\n]+"
+    r"[Вв]ойн(?:а|ы|е|у|ой)(?![\p{L}\p{N}])"
+)
+# How the names of a state's bodies begin (lower case): ministries, embassies, general
+# staffs, governments, parliaments, armed forces, services, central banks.
+RU_STATE_BODIES = _words(
+    "мин мид мвд мчс фсб свр гру посольств консульств генштаб генеральн правительств "
+    "парламент администраци совет безопасности совбез вооруж вмс ввс вкс сухопутн "
+    "пограничн погранслужб спецслужб разведк нацгвард центробанк цб центральн банк "
+    "федеральн служб комитет штаб кабинет сенат конгресс верховн госдеп государственн "
+    "пресс-служб департамент управлени канцеляри офис"
+)
+_RU_STATE_BODY = regex.compile(
+    "(?i:" + "|".join(regex.escape(p) for p in sorted(RU_STATE_BODIES, key=len, reverse=True)) + ")"
+)
+_RU_WAR_NOT_NAMES = RU_NOT_NAMES - {"первый", "второй", "третий"}
+_RU_VICTORY_DAY = regex.compile(r"(?<![\p{L}\p{N}])(?:День|Дня|Дню|Днём|Днем|Дне)[^\S\n]+Победы")
+_EN_VICTORY_DAY = regex.compile(r"(?<![\p{L}\p{N}])Victory[^\S\n]+Day(?![\p{L}\p{N}])")
+# A capitalized name before "peninsula": "the Korean peninsula", "Crimean Peninsula".
+_EN_PENINSULA = regex.compile(
+    r"(?<![\p{L}\p{N}-])\p{Lu}[\p{L}-]+[^\S\n]+[Pp]eninsula(?![\p{L}\p{N}])"
+)
+# A nationality alone, not as a prefix's object ("anti-Russian sanctions" name no country).
+_DEMONYM_RE = regex.compile(
+    r"(?<![\p{L}\p{N}])(?<!(?i:anti|pro|non|neo|post|pan)[-‑])(?:"
+    + "|".join(regex.escape(word) for word in sorted(DEMONYMS, key=len, reverse=True))
+    + r")s?(?![\p{L}\p{N}])"
+)
+# What joins two countries in one word: "U.S.-Russia", "Russian-Chinese".
+# A nationality right before an organization: "Russian Foreign Ministry".
+_EN_DEMONYM_BEFORE = regex.compile(
+    r"(?<![\p{L}\p{N}-])(?:"
+    + "|".join(regex.escape(word) for word in sorted(DEMONYMS, key=len, reverse=True))
+    + r")[^\S\n]+\Z"
+)
+# The starting catalog's abbreviations worth finding by themselves: three capitals or more.
+_CATALOG_ABBREVIATION = regex.compile(r"\A[\p{Lu}][\p{Lu}\p{N}&]{2,7}\Z")
+_CYRILLIC = regex.compile(r"\p{Cyrillic}")
+_COUNTRY_PAIR = regex.compile(r"([^\s\-–‑]+(?:[^\S\n][^\s\-–‑]+)*)[-–‑]([^\s\-–‑].*)")
 
 _SPACE = r"[^\S\n]+"  # spaces within a line: a name does not continue across lines
 _SPACE_RE = regex.compile(_SPACE)
@@ -399,12 +450,131 @@ def _find_en(text: str, pieces: Sequence[tuple[int, str]]) -> Iterator[Span]:
             if (kind := _spacy_kind(entity.label_, piece[start:end]))
             and _usable(text[offset + start : offset + end])
         ]
+        model = _en_rules(piece, model)
         events = _en_events(piece, [m for m in model if m[2] == "organization"])
         model, events = _resolve(model, events)
         for start, end, kind, label in model:
             yield _en_span(text, offset + start, offset + end, kind, label)
         for event in events:
             yield _en_span(text, offset + event.start, offset + event.end, "event", RULE_LABEL)
+
+
+def _en_rules(
+    piece: str, model: list[tuple[int, int, str, str]]
+) -> list[tuple[int, int, str, str]]:
+    """spaCy's spans corrected and completed by rules; none of them overlap.
+
+    - "U.S.-Russia" (one span to spaCy) is two countries; "the Korean peninsula" one place,
+      not the country "Korean"; a nationality before an organization belongs to it
+      ("Russian Foreign Ministry").
+    - Names spaCy missed: Victory Day, nationalities ("the Russian side", "Russian-Chinese
+      relations"), the starting catalog's abbreviations ("TASS", "OPEC+").
+    """
+    names = _catalog_names()
+    spans: list[tuple[int, int, str, str]] = []
+    for start, end, kind, label in model:
+        pair = _COUNTRY_PAIR.fullmatch(piece, start, end)
+        if pair and all(_is_country_en(part, names) for part in pair.groups()):
+            spans.append((pair.start(1), pair.end(1), "country", label))
+            spans.append((pair.start(2), pair.end(2), "country", label))
+            continue
+        if kind == "organization":
+            before = _EN_DEMONYM_BEFORE.search(piece, max(0, start - 40), start)
+            if before:
+                start = before.start()
+        spans.append((start, end, kind, label))
+    for match in _EN_PENINSULA.finditer(piece):
+        spans = [m for m in spans if not (match.start() <= m[0] and m[1] <= match.end())]
+        if not any(m[0] < match.end() and match.start() < m[1] for m in spans):
+            spans.append((match.start(), match.end(), "place", RULE_LABEL))
+    extra = [
+        *((m.start(), m.end(), "event", RULE_LABEL) for m in _EN_VICTORY_DAY.finditer(piece)),
+        *((m.start(), m.end(), "event", RULE_LABEL) for m in names.events["en"].finditer(piece)),
+        *((m.start(), m.end(), "country", "NORP") for m in _DEMONYM_RE.finditer(piece)),
+        *_abbreviations(piece, names),
+    ]
+    return _add_uncovered(spans, extra)
+
+
+def _add_uncovered(
+    spans: list[tuple[int, int, str, str]], extra: Iterable[tuple[int, int, str, str]]
+) -> list[tuple[int, int, str, str]]:
+    """SPANS and those of EXTRA that overlap none of them (nor an earlier one), by start."""
+    spans = list(spans)
+    for candidate in extra:
+        if not any(m[0] < candidate[1] and candidate[0] < m[1] for m in spans):
+            spans.append(candidate)
+    return sorted(spans)
+
+
+def _abbreviations(piece: str, names: _CatalogNames) -> Iterator[tuple[int, int, str, str]]:
+    """The starting catalog's abbreviations in PIECE ("TASS", "SWIFT", "ОПЕК+", "КНДР")."""
+    for match in names.abbreviations.finditer(piece):
+        kind = names.abbreviation_kinds[match.group().rstrip("+")]
+        yield match.start(), match.end(), kind, RULE_LABEL
+
+
+def _is_country_en(part: str, names: _CatalogNames) -> bool:
+    """True for an English country name, abbreviation or nationality ("U.S.", "Russian")."""
+    return part in names.countries_en or _is_demonym(part)
+
+
+@dataclass(frozen=True, slots=True)
+class _CatalogNames:
+    """What the rules take from the starting catalog (pipeline.catalog_data)."""
+
+    countries_en: frozenset[str]
+    abbreviations: Any  # compiled pattern of the catalog's abbreviations
+    abbreviation_kinds: dict[str, str]
+    events: dict[str, Any]  # language -> pattern of the catalog's event names of two words+
+
+
+@functools.cache
+def _catalog_names() -> _CatalogNames:
+    """Country names and abbreviations of the starting catalog, read once."""
+    from newsdesk.pipeline.catalog_data import seed_entities
+
+    countries: set[str] = set()
+    kinds: dict[str, str] = {}
+    events: dict[str, set[str]] = {"en": set(), "ru": set()}
+    for seed in seed_entities():
+        names = [seed.name_en, seed.name_ru, *(name for name, _ in seed.aliases)]
+        if seed.kind == "country":
+            countries.update(name for name in names if name)
+        if seed.kind in {"country", "organization"}:
+            kinds.update((name, seed.kind) for name in names if _CATALOG_ABBREVIATION.match(name))
+        if seed.kind == "event":
+            for name in filter(None, names):
+                if len(name.split()) > 1:
+                    russian = bool(_CYRILLIC.search(name))
+                    events["ru" if russian else "en"].add(
+                        _ru_forms(name) if russian else regex.escape(name)
+                    )
+    return _CatalogNames(
+        frozenset(countries),
+        _alternatives(sorted(kinds), suffix=r"\+?"),
+        kinds,
+        {language: _alternatives(sorted(found)) for language, found in events.items()},
+    )
+
+
+def _alternatives(patterns: Iterable[str], *, suffix: str = "") -> Any:
+    """A pattern matching any of PATTERNS (regular expressions) as whole words, longest first."""
+    ordered = sorted(patterns, key=len, reverse=True)
+    return regex.compile(
+        rf"(?<![\p{{L}}\p{{N}}\-.])(?:{'|'.join(ordered)}){suffix}(?![\p{{L}}\p{{N}}])"
+    )
+
+
+def _ru_forms(name: str) -> str:
+    """A pattern for the case forms of a Russian name: each word of five letters or more may
+    change its last two letters ("Холодная война" matches "Холодной войны")."""
+    words = []
+    for word in name.split():
+        stem = word[:-2] if len(word) >= 5 else word
+        tail = r"[\p{Ll}]{0,3}" if len(word) >= 5 else ""
+        words.append(regex.escape(stem) + tail)
+    return _SPACE.join(words)
 
 
 def _spacy_kind(label: str, surface: str) -> str | None:
@@ -512,15 +682,20 @@ def _find_ru(text: str, pieces: Sequence[tuple[int, str]]) -> Iterator[Span]:
             for start, end in [_trimmed(piece, span.start, span.stop)]
             if span.type in NATASHA_KINDS and _usable(text[offset + start : offset + end])
         ]
+        model = _add_uncovered(model, _abbreviations(piece, _catalog_names()))
         event_words = list(_RU_EVENT_RE.finditer(piece))
-        if not model and not event_words:
+        named = list(_ru_named_events(piece, models.vocab))
+        if not model and not event_words and not named:
             continue
         # Morphology only for the sentences that hold a span or an event word: most hold none.
         ranges = [(m[0], m[1]) for m in model] + [w.span() for w in event_words]
+        ranges += [(e.start, e.end) for e in named]
         sents = [s for s in doc.sents if any(a < s.stop and s.start < b for a, b in ranges)]
         Doc(doc.text, tokens=doc.tokens, sents=sents).tag_morph(models.morph)
+        model = _ru_genitive_complements(piece, model, doc.tokens)
         organizations = {m[0]: m[1] for m in model if m[2] == "organization"}
         events = _ru_events(piece, event_words, organizations, doc.tokens, models.vocab)
+        events += named
         model, events = _resolve(model, events)
         spans = model + [(e.start, e.end, "event", RULE_LABEL) for e in events]
         for start, end, kind, label in spans:
@@ -529,6 +704,62 @@ def _find_ru(text: str, pieces: Sequence[tuple[int, str]]) -> Iterator[Span]:
             # natasha writes е for ё in the words it inflects: the whole name does the same.
             normal = normal.replace("ё", "е").replace("Ё", "Е")
             yield _span(text, offset + start, offset + end, kind, normal, label)
+
+
+def _ru_named_events(piece: str, vocab: Any) -> Iterator[_Event]:
+    """Named wars ("Великой Отечественной войны", "Второй мировой войне") and Victory Day."""
+    for match in _RU_WAR_RE.finditer(piece):
+        words = [word for word in match.groups() if word]
+        if not all(_ru_adjective(vocab, word) for word in words):
+            continue
+        lemmas = {parse.normal for parse in vocab(words[0].lower()) if parse.pos == "ADJ"}
+        if not lemmas & _RU_WAR_NOT_NAMES:
+            yield _Event(match.start(), match.end())
+    for match in _RU_VICTORY_DAY.finditer(piece):
+        yield _Event(match.start(), match.end())
+    for match in _catalog_names().events["ru"].finditer(piece):
+        yield _Event(match.start(), match.end())
+
+
+def _ru_adjective(vocab: Any, word: str) -> bool:
+    """True when the dictionary knows WORD as an adjective."""
+    return any(parse.pos == "ADJ" for parse in vocab(word.lower()))
+
+
+def _ru_genitive_complements(
+    piece: str, model: list[tuple[int, int, str, str]], tokens: Sequence[Any]
+) -> list[tuple[int, int, str, str]]:
+    """A state body and the country or place in the genitive right after it are one
+    organization: natasha tags "МИД России" as МИД and России, "Министерство обороны Японии"
+    as two spans too. Abbreviations ("МИД КНР") do not decline. Only bodies of a state
+    (RU_STATE_BODIES): "России" is also the dative, and "угрозы НАТО России" is NATO's
+    threats to Russia."""
+    merged: list[tuple[int, int, str, str]] = []
+    for span in model:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous[2] == "organization"
+            and span[2] == "place"
+            and _RU_STATE_BODY.match(piece, previous[0], previous[1])
+            and _SPACE_RE.fullmatch(piece, previous[1], span[0])
+            and _genitive(tokens, span[0], span[1])
+        ):
+            merged[-1] = (previous[0], span[1], previous[2], previous[3])
+            continue
+        merged.append(span)
+    return merged
+
+
+def _genitive(tokens: Sequence[Any], start: int, end: int) -> bool:
+    """True when the tokens in START..END are in the genitive, or an indeclinable acronym."""
+    inside = [token for token in tokens if start <= token.start and token.stop <= end]
+    if not inside:
+        return False
+    if all(str(token.text).isupper() for token in inside):
+        return True
+    nouns = [token for token in inside if token.pos in _NOUNS]
+    return bool(nouns) and all((token.feats or {}).get("Case") == "Gen" for token in nouns)
 
 
 def _ru_normal(tokens: Sequence[Any], kind: str, vocab: Any) -> str:

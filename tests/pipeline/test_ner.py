@@ -481,3 +481,90 @@ def test_models_load_once_in_a_fresh_process_even_from_many_threads():
     ).stdout.splitlines()
     assert output[0] == "1 6 1"
     assert output[1] == "['Vladimir Putin', 'Minsk']"
+
+
+# Rules over the models' spans ---------------------------------------------------------------
+
+
+def _found(text: str, language: str) -> set[tuple[str, str, str]]:
+    return {(span.surface, span.kind, span.normal) for span in checked(text, language)}
+
+
+def test_russian_ministry_and_its_country_in_the_genitive_are_one_organization() -> None:
+    found = _found("МИД России и Министерство обороны Японии заявили, что МИД КНР против.", "ru")
+    assert ("МИД России", "organization", "МИД России") in found
+    assert ("Министерство обороны Японии", "organization", "Министерство обороны Японии") in found
+    assert ("МИД КНР", "organization", "МИД КНР") in found
+    assert not {surface for surface, _, _ in found} & {"МИД", "России", "Японии", "КНР"}
+
+
+def test_a_place_after_an_organization_that_is_no_state_body_stays_a_place() -> None:
+    # "России" is also the dative: NATO's threats to Russia, not a NATO of Russia.
+    for text, organization in [
+        ("Угрозы со стороны НАТО России не страшны.", "НАТО"),
+        ("Решение ШОС Индии не понравилось.", "ШОС"),
+    ]:
+        found = {(surface, kind) for surface, kind, _ in _found(text, "ru")}
+        assert (organization, "organization") in found, found
+        assert not any(s.startswith(organization + " ") for s, _ in found), found
+
+
+def test_russian_named_wars_and_victory_day_are_events_in_their_base_form() -> None:
+    found = _found(
+        "В годы Великой Отечественной войны и Второй мировой войны. В День Победы, после "
+        "Холодной войны, в ходе специальной военной операции.",
+        "ru",
+    )
+    events = {normal for _, kind, normal in found if kind == "event"}
+    assert {
+        "Великая Отечественная война",
+        "Вторая мировая война",
+        "День Победы",
+        "Холодная война",
+        "Специальная военная операция",
+    } <= events
+
+
+def test_a_war_without_a_capitalized_name_is_no_event() -> None:
+    found = _found("Эта война закончится. Новая война никому не нужна, сказал он о войне.", "ru")
+    assert not [f for f in found if f[1] == "event"]
+
+
+def test_english_nationalities_the_model_missed_are_their_countries_but_not_after_anti() -> None:
+    text = (
+        "The Russian side praised Russian-Chinese cooperation, "
+        "while Seoul joined the anti-Russian sanctions."
+    )
+    spans = checked(text, "en")
+    demonyms = [(s.surface, s.start) for s in spans if s.kind == "country"]
+    assert ("Russian", text.index("Russian side")) in demonyms
+    assert ("Russian", text.index("Russian-Chinese")) in demonyms
+    assert ("Chinese", text.index("Chinese")) in demonyms
+    assert all(start != text.index("Russian sanctions") for _, start in demonyms)
+
+
+def test_two_countries_joined_by_a_hyphen_are_two_mentions() -> None:
+    text = "They discussed the U.S.-Russia agenda."
+    surfaces = [(s.surface, s.kind) for s in checked(text, "en")]
+    assert ("U.S.", "country") in surfaces
+    assert ("Russia", "country") in surfaces
+    assert not any("-" in surface for surface, _ in surfaces)
+
+
+def test_the_korean_peninsula_is_one_place_not_the_country_korean() -> None:
+    text = "The situation on the Korean peninsula is tense."
+    spans = checked(text, "en")
+    assert [(s.surface, s.kind) for s in spans] == [("Korean peninsula", "place")]
+
+
+def test_a_nationality_before_an_organization_belongs_to_it() -> None:
+    found = _found("A statement was posted on the website of the Russian Foreign Ministry.", "en")
+    assert ("Russian Foreign Ministry", "organization", "Russian Foreign Ministry") in found
+
+
+def test_catalog_abbreviations_and_event_names_are_found_when_the_models_miss_them() -> None:
+    found = _found("OPEC+ and TASS said the special military operation began after WWII.", "en")
+    assert ("OPEC+", "organization", "OPEC+") in found
+    assert ("special military operation", "event", "Special military operation") in found
+    assert ("WWII", "event", "WWII") in found
+    assert not [f for f in _found("The cold war of words went on.", "en") if f[1] == "event"]
