@@ -169,6 +169,17 @@ RU_NOT_NAMES = _words(
     "масштабный крупный ежегодный традиционный первый второй третий юбилейный двусторонний "
     "многосторонний международный региональный стратегический командно-штабной внезапный"
 )
+# Offices and documents that spaCy takes for organizations: "Minister of Foreign Affairs",
+# "National Security Advisor", "the New START Treaty", "Joint Statement".
+EN_OFFICES = _words(
+    "Minister Ministers President Secretary Ambassador Chairman Chairwoman Chair Director "
+    "Deputy Governor Senator Spokesman Spokeswoman Spokesperson Advisor Adviser Envoy "
+    "Commissioner Chancellor Premier Representative"
+)
+EN_DOCUMENTS = _words(
+    "Statement Declaration Treaty Agreement Memorandum Communique Communiqué Resolution "
+    "Charter Accord Accords Initiative Strategy Doctrine Concept Plan Act Protocol"
+)
 # Longest name (in words) the rules look for before an event word.
 MAX_NAME_WORDS = 8
 
@@ -212,6 +223,8 @@ _EN_DEMONYM_BEFORE = regex.compile(
 )
 # The starting catalog's abbreviations worth finding by themselves: three capitals or more.
 _CATALOG_ABBREVIATION = regex.compile(r"\A[\p{Lu}][\p{Lu}\p{N}&]{2,7}\Z")
+_EN_OF_COUNTRY = regex.compile(r"\s+of\s+(?:the\s+)?(\p{Lu}(?:(?!\s+of\s)[^\n])*)\Z")
+_EN_DANGLING = regex.compile(r"(?:\s+(?:of|and|for|the|on))+\s*\Z")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
 _COUNTRY_PAIR = regex.compile(r"([^\s\-–‑]+(?:[^\S\n][^\s\-–‑]+)*)[-–‑]([^\s\-–‑].*)")
 
@@ -473,6 +486,19 @@ def _en_rules(
     names = _catalog_names()
     spans: list[tuple[int, int, str, str]] = []
     for start, end, kind, label in model:
+        if kind == "organization":
+            # "the Joint Statement of": spaCy's span ends before the name it belonged to.
+            tail = _EN_DANGLING.search(piece, start, end)
+            if tail and tail.start() > start:
+                end = tail.start()
+            words = piece[start:end].split()
+            if words[0] in EN_OFFICES or words[-1] in EN_OFFICES | EN_DOCUMENTS:
+                # An office ("Minister of Foreign Affairs of Japan") or a document is no
+                # body; the country it ends with is a mention.
+                country = _EN_OF_COUNTRY.search(piece, start, end)
+                if country and country.group(1) in names.countries_en:
+                    spans.append((country.start(1), country.end(1), "country", label))
+                continue
         pair = _COUNTRY_PAIR.fullmatch(piece, start, end)
         if pair and all(_is_country_en(part, names) for part in pair.groups()):
             spans.append((pair.start(1), pair.end(1), "country", label))

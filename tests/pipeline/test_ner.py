@@ -568,3 +568,16 @@ def test_catalog_abbreviations_and_event_names_are_found_when_the_models_miss_th
     assert ("special military operation", "event", "Special military operation") in found
     assert ("WWII", "event", "WWII") in found
     assert not [f for f in _found("The cold war of words went on.", "en") if f[1] == "event"]
+
+
+def test_offices_and_documents_are_no_organizations() -> None:
+    text = (
+        "National Security Advisor Jake Sullivan spoke about the New START Treaty, "
+        "and the Ministry of Foreign Affairs of Japan answered."
+    )
+    found = {(surface, kind) for surface, kind, _ in _found(text, "en")}
+    assert ("Jake Sullivan", "person") in found
+    assert not [f for f in found if "Advisor" in f[0] or "Treaty" in f[0]], found
+    assert any(
+        s.startswith("Ministry of Foreign Affairs") and k == "organization" for s, k in found
+    )
