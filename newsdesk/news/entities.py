@@ -60,6 +60,8 @@ _PLACE_WORDS = frozenset(
     | {"в", "во", "на", "из", "под", "до", "около", "возле", "близ", "к", "ко", "через"}
 )
 _WORD_BEFORE = re.compile(r"(\w+)\W*$")
+_OF_BEFORE = re.compile(r"\s(?:of|of the)\s+\Z")
+_INITIALS = re.compile(r"^(?:[A-ZА-ЯЁ]\.\s?){1,2}(?=[A-ZА-ЯЁ][a-zа-яё])")
 _ABBREVIATION = re.compile(r"^[A-ZА-ЯЁ]{2,6}$")
 
 _lock = threading.Lock()
@@ -228,6 +230,10 @@ def _known_part(span: Span, *, known: Catalog) -> tuple[Span, int] | None:
         surface = span.surface[start:end].strip(".,;:!?\"'«»()")
         if not surface[:1].isupper():
             continue
+        if first and span.kind == "organization" and _OF_BEFORE.search(span.surface, 0, start):
+            # "Presidential Council of Libya": the country is the body's complement; the
+            # span names the body, not the country.
+            continue
         start = span.surface.index(surface, start)
         found = known.candidates(name_key(surface), ALL_KINDS)
         if len(found) == 1:
@@ -264,9 +270,14 @@ def _fuzzy(keys: Iterable[str], *, kinds: frozenset[str], known: Catalog) -> int
 
 
 def _span_keys(span: Span) -> list[str]:
-    """The name keys to look a span up by: its base form first, then its surface."""
+    """The name keys to look a span up by: its base form first, then its surface; for a
+    person written with initials ("В.Путин", "V. Putin"), the surname last."""
     keys: list[str] = []
-    for name in (span.normal, span.surface):
+    names = [span.normal, span.surface]
+    initials = _INITIALS.match(span.normal) if span.kind == "person" else None
+    if initials:
+        names.append(span.normal[initials.end() :])
+    for name in names:
         key = name_key(name)
         if key and key not in keys:
             keys.append(key)

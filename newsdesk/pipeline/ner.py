@@ -189,6 +189,14 @@ _RU_WAR_RE = regex.compile(
     r"(?<![\p{L}\p{N}-])(\p{Lu}[\p{Ll}-]+)(?:[^\S\n]+([\p{L}-]+))?[^\S\n]+"
     r"[Вв]ойн(?:а|ы|е|у|ой)(?![\p{L}\p{N}])"
 )
+# Base forms that begin no Russian name: pronouns capitalized in letters and speeches
+# ("Вы", "Ваша страна"), and titles or common nouns that natasha tags when they stand alone.
+RU_PRONOUNS = _words("вы ваш ты твой мы наш он она они его её их свой")
+RU_TITLES = _words(
+    "президент премьер премьер-министр министр председатель король королева королевство "
+    "принц команданте генсек генеральный секретарь господин госпожа коллега друг "
+    "величество высочество превосходительство республика федерация правительство"
+)
 # How the names of a state's bodies begin (lower case): ministries, embassies, general
 # staffs, governments, parliaments, armed forces, services, central banks.
 RU_STATE_BODIES = _words(
@@ -708,6 +716,7 @@ def _find_ru(text: str, pieces: Sequence[tuple[int, str]]) -> Iterator[Span]:
             for start, end in [_trimmed(piece, span.start, span.stop)]
             if span.type in NATASHA_KINDS and _usable(text[offset + start : offset + end])
         ]
+        model = [m for m in model if not _ru_not_name(piece[m[0] : m[1]], models.vocab)]
         model = _add_uncovered(model, _abbreviations(piece, _catalog_names()))
         event_words = list(_RU_EVENT_RE.finditer(piece))
         named = list(_ru_named_events(piece, models.vocab))
@@ -745,6 +754,14 @@ def _ru_named_events(piece: str, vocab: Any) -> Iterator[_Event]:
         yield _Event(match.start(), match.end())
     for match in _catalog_names().events["ru"].finditer(piece):
         yield _Event(match.start(), match.end())
+
+
+def _ru_not_name(surface: str, vocab: Any) -> bool:
+    """True for what natasha takes for a name but is none: a capitalized polite pronoun
+    ("Вами", "Вашей страны"), or a title or common noun alone ("Президент", "Королевства")."""
+    words = surface.split()
+    lemmas = {parse.normal for parse in vocab(words[0].lower())}
+    return bool(lemmas & RU_PRONOUNS) or (len(words) == 1 and bool(lemmas & RU_TITLES))
 
 
 def _ru_adjective(vocab: Any, word: str) -> bool:

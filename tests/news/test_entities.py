@@ -180,3 +180,13 @@ def test_aliases_are_stored_under_their_keys() -> None:
 
     aliases = EntityAlias.objects.filter(entity__name_en="Igor Morgulov")
     assert {a.normalized for a in aliases} == {"igor morgulov"}
+
+
+def test_a_person_written_with_initials_is_the_catalog_person() -> None:
+    assert entity_of("В.Путин: Добрый день, уважаемые коллеги!", "ru", "В.Путин") == "person:putin"
+
+
+def test_a_body_named_after_its_country_is_not_the_country() -> None:
+    text = "Biden spoke with the Chairman of the Presidential Council of Libya Mohamed al-Menfi."
+    linked = dict(link(text, "en"))
+    assert linked.get("Presidential Council of Libya") not in (None, "country:LY")

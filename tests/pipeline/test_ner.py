@@ -581,3 +581,8 @@ def test_offices_and_documents_are_no_organizations() -> None:
     assert any(
         s.startswith("Ministry of Foreign Affairs") and k == "organization" for s, k in found
     )
+
+
+def test_russian_polite_pronouns_and_lone_titles_are_no_names() -> None:
+    found = _found("Уважаемый господин Президент! Рад видеть Вас. Вашей стране мы поможем.", "ru")
+    assert not {surface for surface, _, _ in found} & {"Президент", "Вас", "Вашей стране"}
