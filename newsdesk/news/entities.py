@@ -25,7 +25,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -54,6 +54,10 @@ ALL_KINDS = frozenset(COMPATIBLE_KINDS)
 # Two keys at least this similar (and this long) are one name misspelt.
 FUZZY_SIMILARITY = 0.92
 FUZZY_MIN_LENGTH = 8
+# A full name with a known person's surname (this long at least) and given names this similar
+# is that person: "Реджеп Тайип" / "Recep Tayyip" 0.87, "Мухаммед Бен" / "Mohammed bin" 0.89.
+GIVEN_NAMES_SIMILARITY = 0.8
+MIN_SURNAME_CHARS = 4
 # Words before a capital that make it the city, not the government.
 _PLACE_WORDS = frozenset(
     {"in", "at", "near", "to", "from", "into", "outside", "around", "across", "via"}
@@ -84,6 +88,8 @@ class Catalog:
     kinds: dict[int, str]
     by_key: dict[str, set[int]]
     countries: dict[str, int]  # catalog key ("country:RU") -> entity id
+    # surname key -> (key of the given names, person id), of persons' full names
+    surnames: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def candidates(self, key: str, kinds: frozenset[str]) -> list[int]:
         """Entities of a name key whose kind fits, lowest id (oldest) first."""
@@ -137,7 +143,13 @@ def catalog() -> Catalog:
             for name in (name_en, name_ru):
                 if name:
                     by_key[name_key(name)].add(_final(pk, merged))
-        built = Catalog(version, kinds, dict(by_key), countries)
+        surnames: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for key, ids in by_key.items():
+            words = key.split()
+            for entity_id in sorted(ids):
+                if len(words) > 1 and kinds.get(entity_id) == "person":
+                    surnames[words[-1]].append((" ".join(words[:-1]), entity_id))
+        built = Catalog(version, kinds, dict(by_key), countries, dict(surnames))
         _catalog_cache["catalog"] = built
         return built
 
@@ -211,7 +223,32 @@ def _link_one(
         for key in keys:
             if key in persons:
                 return persons[key]
+        for key in keys:
+            same = _same_person(key, known=known)
+            if same is not None:
+                return same
     return _fuzzy(keys, kinds=kinds, known=known)
+
+
+def _same_person(key: str, *, known: Catalog) -> int | None:
+    """A known person with the surname of the full name KEY and given names that sound
+    alike: "Реджеп Тайип Эрдоган" after "Recep Tayyip Erdogan" (keys "redzhep tayip erdogan"
+    and "recep taiyip erdogan"), as translated and transliterated names differ."""
+    words = key.split()
+    if len(words) < 2 or len(words[-1]) < MIN_SURNAME_CHARS:
+        return None
+    given = words[:-1]
+    for other_given, entity in known.surnames.get(words[-1], ()):
+        other = other_given.split()
+        shorter, longer = (given, other) if len(given) <= len(other) else (other, given)
+        # Each given name of the shorter form sounds like one of the longer form's
+        # ("Tayyip Erdogan" and "Реджеп Тайип Эрдоган").
+        if all(
+            any(similar(name, candidate) >= GIVEN_NAMES_SIMILARITY for candidate in longer)
+            for name in shorter
+        ):
+            return entity
+    return None
 
 
 _WORDS = re.compile(r"\S+")

@@ -190,3 +190,19 @@ def test_a_body_named_after_its_country_is_not_the_country() -> None:
     text = "Biden spoke with the Chairman of the Presidential Council of Libya Mohamed al-Menfi."
     linked = dict(link(text, "en"))
     assert linked.get("Presidential Council of Libya") not in (None, "country:LY")
+
+
+def test_a_person_named_in_english_then_in_russian_is_one_entity() -> None:
+    english = "Vladimir Putin had a telephone conversation with Recep Tayyip Erdogan."
+    russian = "Состоялся телефонный разговор с Президентом Турции Реджепом Тайипом Эрдоганом."
+    first = dict(link(english, "en"))["Recep Tayyip Erdogan"]
+    second = [key for surface, key in link(russian, "ru") if "Эрдоган" in surface]
+    assert first is not None
+    assert second == [first]
+
+
+def test_a_shared_surname_with_other_given_names_is_another_person() -> None:
+    anna = dict(link("Anna Smithson met reporters. Anna Smithson left.", "en"))["Anna Smithson"]
+    peter = dict(link("Peter Smithson spoke. Peter Smithson left.", "en"))["Peter Smithson"]
+    assert anna == "Anna Smithson"
+    assert peter == "Peter Smithson"
