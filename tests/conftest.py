@@ -37,3 +37,14 @@ def require_service(name: str, reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{name} is required in CI: {reason}")
     pytest.skip(f"{name} not available: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_entity_catalog() -> Iterator[None]:
+    """Each test reads the entity catalog from its own database: tests roll their rows back
+    (and SQLite gives rolled-back ids out again), which a running site never does."""
+    from newsdesk.news import entities
+
+    entities._catalog_cache.clear()
+    yield
+    entities._catalog_cache.clear()

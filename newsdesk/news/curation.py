@@ -196,7 +196,15 @@ def entity_split(
         moving = _aliases_moving(
             entity, aliases=set(aliases), surfaces=set(surfaces), languages=languages
         )
-        moved_aliases = EntityAlias.objects.filter(pk__in=moving).update(entity=new)
+        # Moved aliases are written anew (new ids), never updated in place: a row deleted and
+        # another added is how linking's catalog version sees a change (news.entities).
+        rows = list(EntityAlias.objects.filter(pk__in=moving))
+        EntityAlias.objects.filter(pk__in=moving).delete()
+        EntityAlias.objects.bulk_create(
+            EntityAlias(entity=new, name=a.name, normalized=a.normalized, language=a.language)
+            for a in rows
+        )
+        moved_aliases = len(rows)
         moved_mentions = Mention.objects.filter(entity=entity, surface__in=surfaces).update(
             entity=new
         )

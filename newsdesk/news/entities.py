@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils.text import slugify
 
 from newsdesk.news.models import Entity, EntityAlias, Mention
@@ -90,6 +90,7 @@ class Catalog:
     countries: dict[str, int]  # catalog key ("country:RU") -> entity id
     # surname key -> (key of the given names, person id), of persons' full names
     surnames: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    merged: dict[int, int] = field(default_factory=dict)  # merged entity -> the one it went to
 
     def candidates(self, key: str, kinds: frozenset[str]) -> list[int]:
         """Entities of a name key whose kind fits, lowest id (oldest) first."""
@@ -100,6 +101,10 @@ def catalog_ensure() -> None:
     """Put the starting catalog in the database: entities missing by catalog key are created
     with their aliases; entities already there are left as editors made them."""
     seeds = seed_entities()
+    # One count per article in the usual case: every seed is there (editors' deletions
+    # bring the count down and the seeds back).
+    if Entity.objects.exclude(key="").count() >= len(seeds):
+        return
     existing = set(Entity.objects.exclude(key="").values_list("key", flat=True))
     missing = [seed for seed in seeds if seed.key not in existing]
     if not missing:
@@ -121,37 +126,64 @@ def catalog_ensure() -> None:
 
 
 def catalog() -> Catalog:
-    """The catalog for linking, read again only when entities or aliases changed."""
+    """The catalog for linking, read again only when entities or aliases changed; when rows
+    were only added (the pipeline's new entities), only the new rows are read."""
     version = _catalog_version()
     cached = _catalog_cache.get("catalog")
     if cached is not None and cached.version == version:
         return cached
     with _lock:
-        kinds: dict[int, str] = {}
-        merged: dict[int, int] = {}
-        countries: dict[str, int] = {}
-        for pk, kind, key, into in Entity.objects.values_list("pk", "kind", "key", "merged_into"):
-            kinds[pk] = kind
-            if into:
-                merged[pk] = into
-            if key.startswith("country:"):
-                countries[key] = pk
-        by_key: dict[str, set[int]] = defaultdict(set)
-        for entity_id, normalized in EntityAlias.objects.values_list("entity_id", "normalized"):
-            by_key[normalized].add(_final(entity_id, merged))
-        for pk, name_en, name_ru in Entity.objects.values_list("pk", "name_en", "name_ru"):
-            for name in (name_en, name_ru):
-                if name:
-                    by_key[name_key(name)].add(_final(pk, merged))
-        surnames: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for key, ids in by_key.items():
-            words = key.split()
-            for entity_id in sorted(ids):
-                if len(words) > 1 and kinds.get(entity_id) == "person":
-                    surnames[words[-1]].append((" ".join(words[:-1]), entity_id))
-        built = Catalog(version, kinds, dict(by_key), countries, dict(surnames))
+        if cached is not None and _only_added(cached.version, version):
+            built = _catalog_read(version, base=cached)
+        else:
+            built = _catalog_read(version, base=None)
         _catalog_cache["catalog"] = built
         return built
+
+
+def _only_added(old: tuple[int, ...], new: tuple[int, ...]) -> bool:
+    """True when the change from version OLD to NEW is rows added after the newest ones, no
+    row removed, merged or added below the top (which a count would show: a row deleted
+    and another added keeps the count but moves the top)."""
+    entities, entity_top, aliases, alias_top, merged = (
+        b - a for a, b in zip(old, new, strict=True)
+    )
+    return entities == entity_top >= 0 and aliases == alias_top >= 0 and merged == 0
+
+
+def _catalog_read(version: tuple[int, ...], *, base: Catalog | None) -> Catalog:
+    """The catalog at VERSION: read whole, or BASE with the rows added since it was read."""
+    entity_top, alias_top = (base.version[1], base.version[3]) if base else (0, 0)
+    kinds = dict(base.kinds) if base else {}
+    merged = dict(base.merged) if base else {}
+    countries = dict(base.countries) if base else {}
+    by_key: dict[str, set[int]] = dict(base.by_key) if base else {}
+    added: list[tuple[str, int]] = []
+    entities = Entity.objects.filter(pk__gt=entity_top, pk__lte=version[1])
+    names = []
+    for pk, kind, key, into, name_en, name_ru in entities.values_list(
+        "pk", "kind", "key", "merged_into", "name_en", "name_ru"
+    ):
+        kinds[pk] = kind
+        if into:
+            merged[pk] = into
+        if key.startswith("country:"):
+            countries[key] = pk
+        names += [(name_key(name), pk) for name in (name_en, name_ru) if name]
+    aliases = EntityAlias.objects.filter(pk__gt=alias_top, pk__lte=version[3])
+    for normalized, entity_id in [*aliases.values_list("normalized", "entity_id"), *names]:
+        final = _final(entity_id, merged)
+        # A set shared with the cached catalog is copied before it changes.
+        by_key[normalized] = {*by_key.get(normalized, ()), final}
+        added.append((normalized, final))
+    surnames = {k: list(v) for k, v in base.surnames.items()} if base else {}
+    for key, entity_id in added:
+        words = key.split()
+        if len(words) > 1 and kinds.get(entity_id) == "person":
+            entry = (" ".join(words[:-1]), entity_id)
+            if entry not in surnames.setdefault(words[-1], []):
+                surnames[words[-1]].append(entry)
+    return Catalog(version, kinds, by_key, countries, surnames, merged)
 
 
 def spans_link(
@@ -429,15 +461,16 @@ def _final(entity_id: int, merged: dict[int, int]) -> int:
 
 def _catalog_version() -> tuple[int, ...]:
     """Changes whenever an entity or alias is added, removed, merged or renamed."""
-    entities = Entity.objects.aggregate(n=Count("pk"), top=Max("pk"))
+    entities = Entity.objects.aggregate(
+        n=Count("pk"), top=Max("pk"), merged=Count("pk", filter=Q(merged_into__isnull=False))
+    )
     aliases = EntityAlias.objects.aggregate(n=Count("pk"), top=Max("pk"))
-    merged = Entity.objects.filter(merged_into__isnull=False).count()
     return (
         entities["n"] or 0,
         entities["top"] or 0,
         aliases["n"] or 0,
         aliases["top"] or 0,
-        merged,
+        entities["merged"] or 0,
     )
 
 

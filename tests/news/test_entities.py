@@ -13,6 +13,7 @@ import pytest
 
 from newsdesk.news.entities import catalog_ensure, spans_link
 from newsdesk.news.models import Entity, EntityAlias
+from newsdesk.pipeline.names import name_key
 from newsdesk.pipeline.ner import find_spans
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,35 @@ def test_a_shared_surname_with_other_given_names_is_another_person() -> None:
     peter = dict(link("Peter Smithson spoke. Peter Smithson left.", "en"))["Peter Smithson"]
     assert anna == "Anna Smithson"
     assert peter == "Peter Smithson"
+
+
+def test_the_catalog_read_in_steps_equals_the_catalog_read_whole() -> None:
+    from newsdesk.news import entities
+
+    entities.catalog()
+    link("Anna Smithson met Igor Morgulov. Anna Smithson left.", "en")
+    link("Глава Ростеха Сергей Чемезов встретился с Анной Смитсон.", "ru")
+    stepped = entities.catalog()
+    whole = entities._catalog_read(stepped.version, base=None)
+
+    assert stepped.kinds == whole.kinds
+    assert stepped.by_key == whole.by_key
+    assert {k: sorted(v) for k, v in stepped.surnames.items()} == {
+        k: sorted(v) for k, v in whole.surnames.items()
+    }
+    assert name_key("Anna Smithson") in stepped.by_key
+
+
+def test_a_merge_makes_the_catalog_read_whole_again() -> None:
+    from newsdesk.news import entities
+    from newsdesk.news.entities import entities_merge
+
+    link("Anna Smithson met reporters. Anna Smithson left.", "en")
+    link("Peter Grunwald met reporters. Peter Grunwald left.", "en")
+    first = Entity.objects.get(name_en="Anna Smithson")
+    second = Entity.objects.get(name_en="Peter Grunwald")
+    entities_merge(target=first, others=[second])
+
+    assert dict(link("Peter Grunwald spoke.", "en"))["Peter Grunwald"] == "Anna Smithson"
+    known = entities.catalog()
+    assert known.by_key == entities._catalog_read(known.version, base=None).by_key
