@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py --pages corpus --copies 4
 	$(BIN)/python benchmarks/extract_accuracy.py
 	$(BIN)/python benchmarks/ingest_parts.py
+	$(BIN)/python benchmarks/enrich.py
 
 format: install
 	$(BIN)/ruff format .
