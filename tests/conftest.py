@@ -48,3 +48,15 @@ def _fresh_entity_catalog() -> Iterator[None]:
     entities._catalog_cache.clear()
     yield
     entities._catalog_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts in the site's default language: a request to a /ru/ page leaves
+    Russian active in the thread that made it, and reverse() would then give /ru/ URLs."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

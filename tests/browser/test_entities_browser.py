@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.urls import translate_url
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -91,6 +92,8 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
     screenshot: Callable[[Page, str], None],
 ) -> None:
     page.goto(live_server.url + "/")
+    # An address without a language leads to the reader's (the browser asks for English).
+    expect(page).to_have_url(live_server.url + "/en/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Latest news")
     assert_stylesheet_applied(page)
     page.get_by_role("link", name=SEED_TITLE).click()
@@ -120,9 +123,9 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
     expect(page.locator(".article-list a")).to_have_text([re.compile(SEED_TITLE)])
     screenshot(page, "entity rudenko en")
 
-    page.get_by_role("button", name="Русский").click()
+    page.get_by_role("link", name="Русский").click()
 
-    expect(page).to_have_url(live_server.url + rudenko.get_absolute_url())
+    expect(page).to_have_url(live_server.url + translate_url(rudenko.get_absolute_url(), "ru"))
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.get_by_role("heading", level=1)).to_have_text("Андрей Руденко")
     expect(names).to_contain_text("По-английски")
@@ -154,9 +157,9 @@ def test_a_merged_entity_s_old_address_leads_the_browser_to_the_entity_it_became
     )
     entities_merge(target=kept, others=[duplicate])
 
-    response = page.goto(live_server.url + "/entities/a-rudenko/")
+    response = page.goto(live_server.url + "/en/entities/a-rudenko/")
 
-    expect(page).to_have_url(live_server.url + "/entities/rudenko/")
+    expect(page).to_have_url(live_server.url + "/en/entities/rudenko/")
     assert response is not None and response.status == 200
     redirect = response.request.redirected_from
     assert redirect is not None and redirect.url.endswith("/entities/a-rudenko/")

@@ -85,7 +85,7 @@ def test_admin_merges_entities_into_the_oldest_with_their_mentions_and_names(
     assert {a.name for a in kishida.aliases.all()} >= {"Kisida", "Fumio Kisida"}
     assert name_key("Кисида") in {a.normalized for a in kishida.aliases.all()}
     assert not kisida.aliases.exists()
-    assert admin_client.get("/entities/kisida/")["Location"] == "/entities/kishida/"
+    assert admin_client.get("/en/entities/kisida/")["Location"] == "/en/entities/kishida/"
 
 
 def test_admin_article_page_shows_its_earlier_versions(admin_client) -> None:

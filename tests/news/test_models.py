@@ -42,7 +42,7 @@ def test_article_canonical_url_is_unique():
 def test_article_absolute_url_is_its_page():
     article = ArticleFactory.create()
 
-    assert article.get_absolute_url() == f"/articles/{article.pk}/"
+    assert article.get_absolute_url() == f"/en/articles/{article.pk}/"
 
 
 def test_str_values_name_the_object():

@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils import timezone
 from lxml.html import HtmlElement
 
@@ -328,9 +328,7 @@ def test_article_page_query_count(client, interview, django_assert_max_num_queri
 
 
 def test_article_page_renders_in_the_russian_interface(client, interview):
-    client.cookies["django_language"] = "ru"
-
-    response = client.get(interview.get_absolute_url())
+    response = client.get(translate_url(interview.get_absolute_url(), "ru"))
 
     assert response.status_code == 200
     assert parse(response).get("lang") == "ru"
@@ -342,8 +340,9 @@ def test_article_page_renders_in_the_russian_interface(client, interview):
 
 
 def test_home_page_speaks_russian_to_a_browser_that_asks_for_it(client, interview):
-    response = client.get(reverse("news:home"), HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9")
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9", follow=True)
 
+    assert response.redirect_chain == [("/ru/", 302)]
     html = response.content.decode()
     assert "Последние новости" in html
     assert "Перейти к содержанию" in html
@@ -389,7 +388,7 @@ def test_mentioned_entities_link_to_their_pages_most_mentioned_first(client, int
     tree = get_article(client, interview)
 
     links = [(text_of(a), a.get("href")) for a in find(tree, "//*[@id='mentions']//li/a")]
-    assert links == [("Japan", "/entities/japan/"), ("Mongolia", "/entities/mongolia/")]
+    assert links == [("Japan", "/en/entities/japan/"), ("Mongolia", "/en/entities/mongolia/")]
 
 
 def test_entity_page_names_it_in_both_languages_and_lists_the_news_that_mention_it(client):
@@ -405,7 +404,7 @@ def test_entity_page_names_it_in_both_languages_and_lists_the_news_that_mention_
     for article in (older, newer, newer):
         MentionFactory.create(article=article, entity=entity)
 
-    response = client.get("/entities/rudenko/")
+    response = client.get("/en/entities/rudenko/")
 
     assert response.status_code == 200
     tree = parse(response)
@@ -422,7 +421,9 @@ def test_entity_page_names_it_in_both_languages_and_lists_the_news_that_mention_
 def test_entity_page_in_the_russian_interface_names_it_in_russian(client):
     EntityFactory.create(name_en="North Korea", name_ru="КНДР", slug="north-korea")
 
-    response = client.get("/entities/north-korea/", HTTP_ACCEPT_LANGUAGE="ru")
+    response = client.get("/entities/north-korea/", HTTP_ACCEPT_LANGUAGE="ru", follow=True)
+
+    assert response.redirect_chain == [("/ru/entities/north-korea/", 302)]
 
     assert text_of(find(parse(response), "//h1")[0]) == "КНДР"
 
@@ -431,10 +432,10 @@ def test_a_merged_entity_redirects_to_the_one_it_was_merged_into(client):
     target = EntityFactory.create(slug="kishida")
     EntityFactory.create(slug="kisida", merged_into=target)
 
-    response = client.get("/entities/kisida/")
+    response = client.get("/en/entities/kisida/")
 
     assert response.status_code == 301
-    assert response["Location"] == "/entities/kishida/"
+    assert response["Location"] == "/en/entities/kishida/"
 
 
 def test_a_missing_entity_is_404_and_the_page_costs_few_queries(
@@ -444,6 +445,6 @@ def test_a_missing_entity_is_404_and_the_page_costs_few_queries(
     for article in ArticleFactory.create_batch(5):
         MentionFactory.create(article=article, entity=entity)
 
-    assert client.get("/entities/nowhere/").status_code == 404
+    assert client.get("/en/entities/nowhere/").status_code == 404
     with django_assert_max_num_queries(5):
-        assert client.get("/entities/japan/").status_code == 200
+        assert client.get("/en/entities/japan/").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import translate_url
 from django.utils.translation import get_language, get_language_info
 
 from newsdesk.news.models import Article, Entity
@@ -47,3 +48,16 @@ def entity_name(entity: Entity) -> str:
     if (get_language() or "").startswith("ru"):
         return entity.name_ru or str(entity)
     return str(entity)
+
+
+@register.simple_tag(takes_context=True)
+def page_in_language(context: template.Context, code: str, absolute: bool = False) -> str:
+    """This page's address in another language ("/en/entities/japan/" -> "/ru/entities/japan/"),
+    with its query; the home page in that language for pages outside the language prefixes."""
+    request = context.get("request")
+    if request is None:
+        return f"/{code}/"
+    url = translate_url(request.get_full_path(), code)
+    if url == request.get_full_path() and code != get_language():
+        url = f"/{code}/"
+    return str(request.build_absolute_uri(url)) if absolute else str(url)
