@@ -149,6 +149,8 @@ LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("NEWSDESK_TIME_ZONE", "UTC")
 USE_I18N = True
+# "7 марта 2023, 05:33" / "March 7, 2023, 05:33": newsdesk/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["newsdesk.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
