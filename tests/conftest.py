@@ -60,3 +60,14 @@ def _site_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: the page cache would otherwise serve one test
+    the pages of another (both use the same addresses over different rows)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

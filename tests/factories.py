@@ -1,4 +1,4 @@
-"""factory_boy factories for sources, articles, stories, entities and mentions."""
+"""factory_boy factories for sources, articles, stories, entities, mentions and translations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory
 from factory.django import DjangoModelFactory
 
-from newsdesk.news.models import Article, Entity, Mention, Story
+from newsdesk.news.models import Article, Entity, Mention, Story, Translation
 from newsdesk.sources.models import Source
 
 # An interview in the shape of the seed page: lead, then question and answer turns.
@@ -123,3 +123,21 @@ class MentionFactory(DjangoModelFactory[Mention]):
     start = Sequence(lambda n: n * 10)
     end = LazyAttribute(lambda o: o.start + len(o.surface))
     language = LazyAttribute(lambda o: o.article.language)
+
+
+class TranslationFactory(DjangoModelFactory[Translation]):
+    """A finished machine translation of an article (Russian to English by default)."""
+
+    class Meta:
+        model = Translation
+
+    article = SubFactory(ArticleFactory, language="ru")
+    language = "en"
+    source_language = LazyAttribute(lambda o: o.article.language)
+    title = Sequence(lambda n: f"Machine-translated headline {n}")
+    lead = "The machine-translated lead."
+    paragraphs = LazyFunction(lambda: [dict(p) for p in INTERVIEW_PARAGRAPHS])
+    provider = "libretranslate"
+    model = "libretranslate/1.6.2"
+    status = Translation.Status.DONE
+    translated_at = LazyFunction(timezone.now)

@@ -1,25 +1,98 @@
-"""Reads for the reader pages: the latest articles, one article, the entities it mentions."""
+"""Reads for the reader pages: the latest articles, one article, the entities it mentions,
+an entity's timeline and neighbours, a source and its rate, a story and its articles."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from newsdesk.news.models import Article, Entity
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils import timezone
+
+from newsdesk.news.models import Article, Entity, Mention, Story, Translation
+from newsdesk.sources.models import Source
+
+# Related articles sharing entities are looked for this long before and after the article:
+# the index on mentions is read for a bounded stretch of time, not the whole archive.
+RELATED_WINDOW = timedelta(days=90)
 
 
-def article_queryset_latest(*, language: str | None = None) -> QuerySet[Article]:
-    """The latest articles, each text once, newest first (undated ones last), with sources.
+@dataclass(frozen=True, slots=True)
+class WeekCount:
+    """How many (articles, mentions...) fell in the week that starts on START (a Monday)."""
+
+    start: date
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublishingRate:
+    """How many articles a source published in the last DAYS days, and how many a day."""
+
+    days: int
+    count: int
+
+    @property
+    def per_day(self) -> float:
+        """Articles a day: one decimal from one a day up, two below (0.03, not 0.0)."""
+        rate = self.count / self.days if self.days else 0.0
+        return round(rate, 1 if rate >= 1 else 2)
+
+
+def _story_size() -> Subquery:
+    """How many articles the row's story groups (NULL for an article without a story)."""
+    return Subquery(
+        Article.objects.filter(story_id=OuterRef("story_id"))
+        .order_by()
+        .values("story_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def article_queryset_latest(
+    *,
+    language: str | None = None,
+    source: Source | None = None,
+    entity: Entity | None = None,
+) -> QuerySet[Article]:
+    """The latest articles, each text once, newest first (undated ones last), with sources,
+    optionally in one language, from one source, mentioning one entity (all that are given).
 
     Copies of one text on several sites form a story: only its canonical article is listed
-    (the others are named on its page, see article_story_copies).
+    (the others are named on its page, see article_story_copies); `story_size` says how many
+    articles its story groups.
     """
     queryset = (
         Article.objects.select_related("source")
         .filter(Q(story__isnull=True) | Q(story__canonical_article=F("pk")))
+        .annotate(story_size=_story_size())
         .order_by(F("published_at").desc(nulls_last=True), "-id")
     )
     if language:
         queryset = queryset.filter(language=language)
+    if source is not None:
+        queryset = queryset.filter(source=source)
+    if entity is not None:
+        queryset = queryset.filter(
+            pk__in=Mention.objects.filter(entity=entity).values("article_id")
+        )
     return queryset
 
 
@@ -55,7 +128,7 @@ def entity_get(*, slug: str) -> Entity:
 
 def entity_articles(*, entity: Entity) -> QuerySet[Article]:
     """The latest articles that mention the entity, each text once (see article_queryset_latest)."""
-    return article_queryset_latest().filter(pk__in=entity.mentions.values("article_id"))
+    return article_queryset_latest(entity=entity)
 
 
 def entity_names(*, entity: Entity) -> list[str]:
@@ -73,5 +146,163 @@ def article_story_copies(*, article: Article) -> QuerySet[Article]:
         Article.objects.select_related("source")
         .filter(story_id=article.story_id)
         .exclude(pk=article.pk)
+        .order_by(F("published_at").asc(nulls_last=True), "id")
+    )
+
+
+def article_translations_done(*, article: Article) -> list[Translation]:
+    """The article's finished translations into other languages, in order of language."""
+    return list(
+        Translation.objects.filter(article=article, status=Translation.Status.DONE)
+        .exclude(language=article.language)
+        .order_by("language")
+    )
+
+
+def article_related(*, article: Article, limit: int = 5) -> list[Article]:
+    """Up to LIMIT other articles: those of the article's story first, then those sharing the
+    most entities with it (published within RELATED_WINDOW of it), newest first among equals.
+
+    One query; copies of another story's text are left out in favour of its canonical article.
+    """
+    entity_ids = Mention.objects.filter(article_id=article.pk).values("entity_id")
+    # Candidates come from the mentions index (the article's entities, within the window);
+    # only they are then joined with their mentions to count the shared entities.
+    sharing = Mention.objects.filter(entity_id__in=entity_ids)
+    if article.published_at is not None:
+        sharing = sharing.filter(
+            article__published_at__range=(
+                article.published_at - RELATED_WINDOW,
+                article.published_at + RELATED_WINDOW,
+            )
+        )
+    in_story = Q(story_id=article.story_id) if article.story_id is not None else Q(pk__in=[])
+    queryset = (
+        Article.objects.select_related("source")
+        .filter(in_story | Q(pk__in=sharing.values("article_id")))
+        .filter(in_story | Q(story__isnull=True) | Q(story__canonical_article=F("pk")))
+        .exclude(pk=article.pk)
+        .annotate(
+            same_story=Case(When(in_story, then=Value(1)), default=Value(0)),
+            shared=Count(
+                "mentions__entity_id",
+                filter=Q(mentions__entity_id__in=entity_ids),
+                distinct=True,
+            ),
+        )
+        .order_by("-same_story", "-shared", F("published_at").desc(nulls_last=True), "-id")
+    )
+    return list(queryset[:limit])
+
+
+def week_starts(*, weeks: int, now: datetime | None = None) -> list[date]:
+    """The Mondays of the last WEEKS weeks, oldest first, the current week's last."""
+    today = timezone.localdate(now)
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=weeks - 1 - index) for index in range(weeks)]
+
+
+def _weekly(
+    queryset: QuerySet[Any], *, when: Combinable, weeks: int, now: datetime | None
+) -> list[WeekCount]:
+    """Rows of QUERYSET counted per (local) week of WHEN, a datetime expression, over the last
+    WEEKS weeks, oldest first, weeks without a row included as zero. One query."""
+    starts = week_starts(weeks=weeks, now=now)
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(starts[0], time.min, tzinfo=zone)
+    until = datetime.combine(starts[-1] + timedelta(weeks=1), time.min, tzinfo=zone)
+    rows = (
+        queryset.annotate(moment=when)
+        .filter(moment__gte=since, moment__lt=until)
+        .annotate(week=TruncWeek("moment", tzinfo=zone))
+        .order_by()
+        .values("week")
+        .annotate(n=Count("pk"))
+        .values_list("week", "n")
+    )
+    counts: dict[date, int] = {}
+    for week, n in rows:
+        day = timezone.localtime(week, zone).date() if isinstance(week, datetime) else week
+        counts[day] = counts.get(day, 0) + n
+    return [WeekCount(start=start, count=counts.get(start, 0)) for start in starts]
+
+
+def entity_weekly_mentions(
+    *, entity: Entity, weeks: int = 26, now: datetime | None = None
+) -> list[WeekCount]:
+    """How many times the articles' original texts mention the entity, per week (by the
+    article's publication, else fetch, time) over the last WEEKS weeks, oldest first."""
+    return _weekly(
+        Mention.objects.filter(entity=entity, language=F("article__language")),
+        when=Coalesce("article__published_at", "article__fetched_at"),
+        weeks=weeks,
+        now=now,
+    )
+
+
+def entity_co_mentioned(*, entity: Entity, limit: int = 10) -> QuerySet[Entity]:
+    """The entities most often mentioned in the same articles as ENTITY (`together`: in how
+    many articles), most first. One aggregate query."""
+    articles = Mention.objects.filter(entity=entity).values("article_id")
+    return (
+        Entity.objects.filter(mentions__article_id__in=articles, merged_into__isnull=True)
+        .exclude(pk=entity.pk)
+        .annotate(together=Count("mentions__article_id", distinct=True))
+        .order_by("-together", "name_en", "name_ru", "pk")[:limit]
+    )
+
+
+def source_get(*, slug: str) -> Source:
+    """The source with this slug; raises Source.DoesNotExist when there is none."""
+    return Source.objects.get(slug=slug)
+
+
+def source_articles(*, source: Source) -> QuerySet[Article]:
+    """Every article of the source, newest first (undated ones last)."""
+    return (
+        Article.objects.select_related("source")
+        .filter(source=source)
+        .annotate(story_size=_story_size())
+        .order_by(F("published_at").desc(nulls_last=True), "-id")
+    )
+
+
+def source_publishing_rate(
+    *, source: Source, days: int = 30, now: datetime | None = None
+) -> PublishingRate:
+    """How many articles the source published in the last DAYS days (undated ones count by
+    when they were fetched)."""
+    until = now or timezone.now()
+    count = (
+        Article.objects.filter(source=source)
+        .annotate(moment=Coalesce("published_at", "fetched_at"))
+        .filter(moment__gt=until - timedelta(days=days), moment__lte=until)
+        .count()
+    )
+    return PublishingRate(days=days, count=count)
+
+
+def source_weekly_articles(
+    *, source: Source, weeks: int = 26, now: datetime | None = None
+) -> list[WeekCount]:
+    """How many articles the source published per week over the last WEEKS weeks."""
+    return _weekly(
+        Article.objects.filter(source=source),
+        when=Coalesce("published_at", "fetched_at"),
+        weeks=weeks,
+        now=now,
+    )
+
+
+def story_get(*, pk: int) -> Story:
+    """The story with this id; raises Story.DoesNotExist when there is none."""
+    return Story.objects.get(pk=pk)
+
+
+def story_articles(*, story: Story) -> list[Article]:
+    """The story's articles across sources and languages, earliest first (undated ones last)."""
+    return list(
+        Article.objects.select_related("source")
+        .filter(story=story)
         .order_by(F("published_at").asc(nulls_last=True), "id")
     )

@@ -120,7 +120,7 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
     expect(names.locator("dd[lang=ru]")).to_have_text("Андрей Руденко")
     expect(names).to_contain_text("In Russian")
     expect(page.get_by_role("heading", name="News that mentions it")).to_be_visible()
-    expect(page.locator(".article-list a")).to_have_text([re.compile(SEED_TITLE)])
+    expect(page.locator(".article-list .article-item__title a")).to_have_text([re.compile(SEED_TITLE)])
     screenshot(page, "entity rudenko en")
 
     page.get_by_role("link", name="Русский").click()
@@ -141,8 +141,8 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Китай")
     # Newest first: the talks of 2025, then the interview of 2023.
-    expect(page.locator(".article-list a")).to_have_text([TALKS_TITLE, re.compile(SEED_TITLE)])
-    expect(page.locator(".article-list article[lang=ru] a")).to_have_text(TALKS_TITLE)
+    expect(page.locator(".article-list .article-item__title a")).to_have_text([TALKS_TITLE, re.compile(SEED_TITLE)])
+    expect(page.locator(".article-list article[lang=ru] .article-item__title a")).to_have_text(TALKS_TITLE)
     assert page_problems == []
 
 
