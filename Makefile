@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/newsdesk migrate --noinput
 	$(BIN)/newsdesk demo
+	$(BIN)/newsdesk search_index
 	@echo "Serving the demo on http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	NEWSDESK_DEBUG=1 $(BIN)/newsdesk runserver --noreload 127.0.0.1:$(PORT)
 

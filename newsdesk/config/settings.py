@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "newsdesk.accounts",
     "newsdesk.sources",
     "newsdesk.news",
+    "newsdesk.search",
     "newsdesk.demo",
 ]
 

@@ -35,6 +35,7 @@ feed_patterns = (
 # redirects to the reader's language (cookie, else Accept-Language, else English).
 urlpatterns += i18n_patterns(
     path("feeds/", include(feed_patterns)),
+    path("search/", include("newsdesk.search.urls")),
     path("", include("newsdesk.news.urls")),
 )
 

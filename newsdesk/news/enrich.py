@@ -26,6 +26,7 @@ from newsdesk.news.translations import article_translate, translation_provider, 
 from newsdesk.pipeline.language import detect_language
 from newsdesk.pipeline.ner import find_spans
 from newsdesk.pipeline.translate import Provider
+from newsdesk.search.index import article_index
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ def article_enrich(*, article: Article, provider: Provider | None = None) -> Enr
             enriched_at=timezone.now(),
         )
     article.language, article.language_confidence = language, guess.confidence
+    # Searchable once its language is known (stems are the language's).
+    article_index(article)
     report.mentions = len(mentions)
     return report
 

@@ -1,0 +1,260 @@
+"""The two index backends: SQLite FTS5 over Python stems, PostgreSQL tsvector with its own
+`russian` and `english` configurations. Both answer the same calls with SQL over alias `a`
+(news_article), so the selector builds one query for either.
+
+The SQL is put together from table names and fragments of this module only; what a user
+typed travels as query parameters, and only as words (see terms.query_parse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from newsdesk.news.models import Article
+from newsdesk.search.models import ArticleDocument
+from newsdesk.search.terms import Query, document, has_cyrillic
+
+# Only this much of an article's body is indexed: enough for any news text, and PostgreSQL
+# refuses a tsvector over 1 MB.
+BODY_MAX_CHARS = 100_000
+ARTICLE = Article._meta.db_table
+FTS = "search_article_fts"
+DOCUMENT = ArticleDocument._meta.db_table
+# PostgreSQL: the function that lists the ids of the documents matching a tsquery.
+MATCHES = "search_article_ids"
+# PostgreSQL configuration by article language; other languages are only lower-cased.
+CONFIGS = {"ru": "russian", "en": "english"}
+# What search filters and sorts the matches by, read from an index instead of the article
+# rows (whose long text spills onto overflow or TOAST pages). The same as in migration 0001.
+FILTER_COLUMNS = "story_id, published_at, language, source_id"
+
+# One article's row: (id, config, title, config, lead, config, body).
+_POSTGRES_WRITE = f"""
+INSERT INTO {DOCUMENT} (article_id, document)
+VALUES (
+    %s,
+    setweight(to_tsvector(%s::regconfig, %s::text), 'A')
+    || setweight(to_tsvector(%s::regconfig, %s::text), 'B')
+    || setweight(to_tsvector(%s::regconfig, %s::text), 'C')
+)
+ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
+"""  # noqa: S608
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """SQL for one query, each part with its parameters.
+
+    JOIN and WHERE select the matching articles as `a` (the selector adds the filters); RANKED
+    scores the rows of `candidates` (id, published_at) as `c`, giving columns id and score.
+    ORDER says whether a higher score is better (DESC) or a lower one (ASC).
+    """
+
+    join: str
+    join_params: list[Any]
+    where: str
+    where_params: list[Any]
+    ranked: str
+    ranked_params: list[Any]
+    order: str
+
+
+def _fields(article: Article) -> tuple[str, str, str]:
+    """The title, lead and (the start of the) body an article is indexed by."""
+    return article.title or "", article.lead or "", article.text[:BODY_MAX_CHARS]
+
+
+class Backend:
+    """The index of one database vendor."""
+
+    def write(self, articles: Sequence[Article]) -> None:
+        """Store these articles' documents in place of any earlier ones."""
+        raise NotImplementedError
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Remove these articles' documents (missing ones are fine)."""
+        raise NotImplementedError
+
+    def unindexed_ids(self) -> list[int]:
+        """The ids of the articles that have no document."""
+        raise NotImplementedError
+
+    def orphans_delete(self) -> int:
+        """Remove documents whose article is gone; returns how many."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Make the indexes search relies on that a migration of another app may have dropped."""
+
+    def optimize(self) -> None:
+        """Compact the index and refresh the planner's statistics after many writes."""
+
+    def match(self, query: Query) -> Match:
+        """The SQL that finds and scores the articles matching QUERY (which has units)."""
+        raise NotImplementedError
+
+
+class SQLiteBackend(Backend):
+    """An FTS5 table of stems (stemmed in Python: FTS5 has no Russian stemmer); rowid is the
+    article's id, bm25 with title 5, lead 2, body 1 ranks."""
+
+    def write(self, articles: Sequence[Article]) -> None:
+        rows = []
+        for article in articles:
+            title, lead, body = _fields(article)
+            rows.append((article.pk, document(title), document(lead), document(body)))
+        self.delete([article.pk for article in articles])
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {FTS} (rowid, title, lead, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                rows,
+            )
+
+    def delete(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        marks = ", ".join(["%s"] * len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({marks})", list(ids))  # noqa: S608
+
+    def unindexed_ids(self) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT a.id FROM {ARTICLE} a WHERE NOT EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {FTS} f WHERE f.rowid = a.id) ORDER BY a.id"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def orphans_delete(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS} WHERE rowid NOT IN (SELECT id FROM {ARTICLE})")  # noqa: S608
+            return int(cursor.rowcount)
+
+    def prepare(self) -> None:
+        # Made by the migration too; Django drops it whenever it rebuilds news_article on
+        # SQLite (most field changes do). Without statistics on it SQLite looks articles up
+        # by rowid instead.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX IF NOT EXISTS search_article_filter "
+                f"ON {ARTICLE} (id, {FILTER_COLUMNS})"
+            )
+            cursor.execute("ANALYZE search_article_filter")
+
+    def optimize(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FTS} ({FTS}) VALUES ('optimize')")  # noqa: S608
+
+    def match(self, query: Query) -> Match:
+        # Each unit a quoted string of stems (letters and digits only): a phrase of one or
+        # more words; FTS5 ANDs the units. Nothing the user typed is FTS5 syntax.
+        expression = " ".join(
+            '"' + " ".join(unit).replace('"', '""') + '"' for unit in query.stemmed_units()
+        )
+        # CROSS JOIN keeps the FTS5 scan the outer loop: one pass over the matches (looking
+        # each candidate up in FTS5 by rowid instead costs a millisecond per candidate).
+        return Match(
+            join=f"{FTS} JOIN {ARTICLE} a ON a.id = {FTS}.rowid",
+            join_params=[],
+            where=f"{FTS} MATCH %s",
+            where_params=[expression],
+            ranked=(
+                f"SELECT c.id, c.published_at, bm25({FTS}, 5.0, 2.0, 1.0) AS score "  # noqa: S608
+                f"FROM {FTS} CROSS JOIN candidates c ON c.id = {FTS}.rowid "
+                f"WHERE {FTS} MATCH %s"
+            ),
+            ranked_params=[expression],
+            order="ASC",  # bm25: lower is better
+        )
+
+
+class PostgresBackend(Backend):
+    """A tsvector per article in the configuration of its language (title A, lead B, body C)
+    with a GIN index; ts_rank ranks."""
+
+    def write(self, articles: Sequence[Article]) -> None:
+        rows = []
+        for article in articles:
+            config = CONFIGS.get(article.language, "simple")
+            # PostgreSQL text cannot hold NUL.
+            title, lead, body = (value.replace("\x00", "") for value in _fields(article))
+            rows.append((article.pk, config, title, config, lead, config, body))
+        with connection.cursor() as cursor:
+            cursor.executemany(_POSTGRES_WRITE, rows)
+
+    def prepare(self) -> None:
+        with connection.cursor() as cursor:
+            # Asked first: CREATE INDEX, even IF NOT EXISTS, fails in a transaction that
+            # has just written articles (pending foreign key checks).
+            cursor.execute("SELECT to_regclass('search_article_filter')")
+            if cursor.fetchone()[0] is None:
+                cursor.execute(
+                    "CREATE INDEX search_article_filter "
+                    f"ON {ARTICLE} (id) INCLUDE ({FILTER_COLUMNS})"
+                )
+
+    def optimize(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DOCUMENT}")
+
+    def delete(self, ids: Sequence[int]) -> None:
+        if ids:
+            ArticleDocument.objects.filter(article_id__in=ids).delete()
+
+    def unindexed_ids(self) -> list[int]:
+        return list(
+            Article.objects.exclude(pk__in=ArticleDocument.objects.values("article_id"))
+            .values_list("pk", flat=True)
+            .order_by("pk")
+        )
+
+    def orphans_delete(self) -> int:
+        # The foreign key keeps documents and articles together.
+        return 0
+
+    def match(self, query: Query) -> Match:
+        parts: list[str] = []
+        params: list[Any] = []
+        for unit in query.units:
+            text = " ".join(unit)
+            if has_cyrillic(text):
+                # A Russian article has Russian stems, an English one the word lower-cased:
+                # either may match. A Russian stop word matches nothing and is left out.
+                russian = "phraseto_tsquery('russian', %s)"
+                parts.append(
+                    f"(CASE WHEN numnode({russian}) = 0 THEN {russian}"
+                    f" ELSE {russian} || phraseto_tsquery('english', %s) END)"
+                )
+                params += [text] * 4
+            else:
+                # Latin words have English stems in both configurations.
+                parts.append("phraseto_tsquery('english', %s)")
+                params.append(text)
+        tsquery = "(" + " && ".join(parts) + ")"
+        return Match(
+            # The matching ids come from the GIN index alone (see migration 0001's function).
+            join=f"{MATCHES}({tsquery}) AS m JOIN {ARTICLE} a ON a.id = m.article_id",
+            join_params=params,
+            where="TRUE",
+            where_params=[],
+            # A subquery per candidate: one index look-up each, never a pass over the table.
+            ranked=(
+                f"SELECT c.id, c.published_at, (SELECT ts_rank(d.document, {tsquery}, 1) "  # noqa: S608
+                f"FROM {DOCUMENT} d WHERE d.article_id = c.id) AS score FROM candidates c"
+            ),
+            ranked_params=list(params),
+            order="DESC",
+        )
+
+
+def backend() -> Backend:
+    """The backend of the default database; other vendors have no search."""
+    if connection.vendor == "sqlite":
+        return SQLiteBackend()
+    if connection.vendor == "postgresql":
+        return PostgresBackend()
+    raise NotImplementedError(f"search supports SQLite and PostgreSQL, not {connection.vendor}")
