@@ -3,16 +3,28 @@ screenshots at a phone's and a desktop's width where CI keeps them."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
+from newsdesk.demo.corpus import DEMO_SOURCES, corpus_articles
+from newsdesk.news.enrich import article_enrich
+from newsdesk.news.models import Article
+from newsdesk.pipeline.translate import LibreTranslate, NoTranslation
+from newsdesk.search.index import index_rebuild
+from newsdesk.sources.services import source_ingest
 from tests.conftest import require_service
+from tests.factories import SourceFactory
+from tests.libretranslate import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -31,6 +43,15 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+# The articles of reader_site: demo corpus ids, and the id of a copy made for a story.
+SEED = "tass-rudenko-interview"
+TALKS = "kremlin-ru-76870"
+TALKS_COPY = "kremlin-ru-76870-copy"
+# The copy's source has a home page address long enough to overflow a phone's screen.
+LONG_HOMEPAGE = (
+    "http://kremlin.ru/events/president/transcripts/international-negotiations/76870"
+    "?from=newsdesk-reader-tests&section=foreign-policy"
+)
 
 _taken: list[Path] = []
 
@@ -124,8 +145,97 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[[Page, str], None]:
     return shoot
 
 
+@pytest.fixture
+def screenshot_now(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """shoot(page, name, dark=False): the whole page at its current width, into SCREENSHOTS
+    as <test module>--<name>--phone-390.png (or desktop-1280, …); with DARK, in the dark
+    colour scheme (…-dark.png), after which the page is light again."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    module = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+
+    def shoot(page: Page, name: str, *, dark: bool = False) -> None:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        width = page.viewport_size["width"] if page.viewport_size else DESKTOP["width"]
+        label = f"{'phone' if width < DESKTOP['width'] else 'desktop'}-{width}"
+        path = SCREENSHOTS / f"{module}--{slug}--{label}{'-dark' if dark else ''}.png"
+        if dark:
+            page.emulate_media(color_scheme="dark")
+        page.screenshot(path=path, full_page=True)
+        if dark:
+            page.emulate_media(color_scheme="light")
+        _taken.append(path)
+
+    return shoot
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say once where the screenshots are, so CI logs point at them."""
     if _taken:
         terminalreporter.write_sep("-", "browser screenshots")
         terminalreporter.write_line(f"{len(_taken)} screenshots in {SCREENSHOTS}")
+
+
+@pytest.fixture
+def reader_site(settings: Settings, tmp_path: Path) -> Iterator[dict[str, Article]]:
+    """The reader's site as the pipeline makes it, for tests that walk every kind of page.
+
+    Through the demo origin pages and feeds (newsdesk.demo.site), ingested over file:// and
+    enriched: the seed interview (TASS, English, with its photo); the Russian talks of
+    kremlin.ru, machine-translated into English by a LibreTranslate-speaking server on
+    loopback (tests.libretranslate); and the talks again on a second source, three hours
+    later, which makes a story of the two. Then the search index is rebuilt, as
+    `newsdesk search_index --rebuild` would. Keys: SEED, TALKS, TALKS_COPY (whose source's
+    home page is LONG_HOMEPAGE).
+    """
+    from tests.browser.test_entities_browser import publish
+
+    settings.NEWSDESK_FILE_ROOTS = [tmp_path]
+    settings.NEWSDESK_HOST_DELAY = 0
+    settings.NEWSDESK_TRANSLATE_TO = ("en",)
+    texts = {article.id: article for article in corpus_articles()}
+    talks = texts[TALKS]
+    # The copy has no canonical URL of its own: the same one would make it the same article.
+    copy = dataclasses.replace(
+        talks, id=TALKS_COPY, url="", published=talks.published + timedelta(hours=3)
+    )
+    plan = [
+        (SEED, "tass", texts[SEED], {}),
+        (TALKS, "kremlin-ru", talks, {}),
+        (
+            TALKS_COPY,
+            "kremlin-ru",
+            copy,
+            {"name": "Kremlin (copy)", "slug": "kremlin-copy", "homepage": LONG_HOMEPAGE},
+        ),
+    ]
+    stored: dict[str, Article] = {}
+    with (
+        serving() as translator,
+        contextlib.closing(LibreTranslate(translator.url, timeout=10.0)) as provider,
+    ):
+        for key, source_key, text, overrides in plan:
+            spec = DEMO_SOURCES[source_key]
+            source = SourceFactory.create(
+                **{
+                    "name": spec.name,
+                    "url": publish(tmp_path / key, [text], source_key=source_key),
+                    "homepage": spec.homepage,
+                    "language": spec.language,
+                    "rights_holder": spec.rights_holder,
+                    "rights_statement": spec.rights_statement,
+                    "license_name": spec.license_name,
+                    "license_url": spec.license_url,
+                    **overrides,
+                }
+            )
+            report = source_ingest(source=source)
+            assert report.new == 1, report
+            stored[key] = article = Article.objects.get(source=source)
+            article_enrich(article=article, provider=provider if key == TALKS else NoTranslation())
+    index_rebuild()
+    for article in stored.values():
+        article.refresh_from_db()
+    yield stored
+    # The cached lead image lives in MEDIA_ROOT, which the test database does not clean.
+    for article in Article.objects.exclude(image_file=""):
+        article.image_file.delete(save=False)

@@ -102,7 +102,12 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(SEED_TITLE))
     figure = page.locator(".article__figure img")
     assert figure.get_attribute("alt")
-    assert figure.evaluate("image => image.complete && image.naturalWidth") == 320
+    # The image loads after the page does: wait for it rather than look too early.
+    page.wait_for_function(
+        "() => { const image = document.querySelector('.article__figure img');"
+        " return image.complete && image.naturalWidth > 0; }"
+    )
+    assert figure.evaluate("image => image.naturalWidth") == 320
     expect(page.locator(".article__figure figcaption")).to_have_text(
         "Image source: Пресс-служба МИД РФ/ ТАСС"
     )
@@ -120,7 +125,9 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
     expect(names.locator("dd[lang=ru]")).to_have_text("Андрей Руденко")
     expect(names).to_contain_text("In Russian")
     expect(page.get_by_role("heading", name="News that mentions it")).to_be_visible()
-    expect(page.locator(".article-list .article-item__title a")).to_have_text([re.compile(SEED_TITLE)])
+    expect(page.locator(".article-list .article-item__title a")).to_have_text(
+        [re.compile(SEED_TITLE)]
+    )
     screenshot(page, "entity rudenko en")
 
     page.get_by_role("link", name="Русский").click()
@@ -141,8 +148,12 @@ def test_a_reader_goes_from_an_article_to_the_people_it_mentions_in_english_and_
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Китай")
     # Newest first: the talks of 2025, then the interview of 2023.
-    expect(page.locator(".article-list .article-item__title a")).to_have_text([TALKS_TITLE, re.compile(SEED_TITLE)])
-    expect(page.locator(".article-list article[lang=ru] .article-item__title a")).to_have_text(TALKS_TITLE)
+    expect(page.locator(".article-list .article-item__title a")).to_have_text(
+        [TALKS_TITLE, re.compile(SEED_TITLE)]
+    )
+    expect(page.locator(".article-list article[lang=ru] .article-item__title a")).to_have_text(
+        TALKS_TITLE
+    )
     assert page_problems == []
 
 
