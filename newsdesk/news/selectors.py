@@ -12,6 +12,7 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -231,13 +232,25 @@ def entity_weekly_mentions(
     *, entity: Entity, weeks: int = 26, now: datetime | None = None
 ) -> list[WeekCount]:
     """How many times the articles' original texts mention the entity, per week (by the
-    article's publication, else fetch, time) over the last WEEKS weeks, oldest first."""
-    return _weekly(
-        Mention.objects.filter(entity=entity, language=F("article__language")),
-        when=Coalesce("article__published_at", "article__fetched_at"),
-        weeks=weeks,
-        now=now,
-    )
+    article's publication, else fetch, time) over the last WEEKS weeks, oldest first; for an
+    entity not mentioned in that time, the WEEKS weeks up to its latest mention (an archive's
+    entity shows when it was in the news, not an empty chart)."""
+    mentions = Mention.objects.filter(entity=entity, language=F("article__language"))
+    when = Coalesce("article__published_at", "article__fetched_at")
+    return _weekly(mentions, when=when, weeks=weeks, now=_window_end(mentions, when, weeks, now))
+
+
+def _window_end(
+    queryset: QuerySet[Any], when: Combinable, weeks: int, now: datetime | None
+) -> datetime | None:
+    """NOW, or the latest WHEN of QUERYSET's rows when that is older than WEEKS weeks."""
+    if now is not None:
+        return now
+    latest = queryset.aggregate(latest=Max(when))["latest"]
+    current = timezone.now()
+    if latest is not None and latest < current - timedelta(weeks=weeks):
+        return latest  # type: ignore[no-any-return]
+    return None
 
 
 def entity_co_mentioned(*, entity: Entity, limit: int = 10) -> QuerySet[Entity]:
@@ -285,13 +298,11 @@ def source_publishing_rate(
 def source_weekly_articles(
     *, source: Source, weeks: int = 26, now: datetime | None = None
 ) -> list[WeekCount]:
-    """How many articles the source published per week over the last WEEKS weeks."""
-    return _weekly(
-        Article.objects.filter(source=source),
-        when=Coalesce("published_at", "fetched_at"),
-        weeks=weeks,
-        now=now,
-    )
+    """How many articles the source published per week over the last WEEKS weeks (for a
+    source silent that long, the WEEKS weeks up to its latest article)."""
+    articles = Article.objects.filter(source=source)
+    when = Coalesce("published_at", "fetched_at")
+    return _weekly(articles, when=when, weeks=weeks, now=_window_end(articles, when, weeks, now))
 
 
 def story_get(*, pk: int) -> Story:

@@ -450,5 +450,5 @@ def test_a_missing_entity_is_404_and_the_page_costs_few_queries(
     assert client.get("/en/entities/nowhere/").status_code == 404
     # The entity, its names, the articles and their count, the weekly chart and the
     # entities mentioned with it.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get("/en/entities/japan/").status_code == 200

@@ -524,6 +524,18 @@ def test_entity_weekly_mentions_counts_each_week_and_keeps_empty_weeks():
     assert counts == {"2025-02-24": 1, "2025-03-03": 1, "2025-03-10": 2}
 
 
+def test_an_entity_out_of_the_news_shows_the_weeks_up_to_its_latest_mention():
+    entity = EntityFactory.create()
+    article = ArticleFactory.create(published_at=datetime(2023, 3, 7, 2, 33, tzinfo=UTC))
+    MentionFactory.create_batch(3, article=article, entity=entity)
+
+    weeks = entity_weekly_mentions(entity=entity, weeks=26)
+
+    assert weeks[-1].start.isoformat() == "2023-03-06"
+    assert [week.count for week in weeks][-1] == 3
+    assert sum(week.count for week in weeks) == 3
+
+
 def test_weekly_counts_follow_the_site_time_zone(settings):
     settings.TIME_ZONE = "Europe/Moscow"
     entity = EntityFactory.create()
@@ -651,7 +663,7 @@ def test_entity_page_costs_the_same_few_queries_for_many_rows(
         MentionFactory.create(article=article, entity=others[index % 15])
     entity.aliases.create(name="Nippon", normalized="nippon", language="en")
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         tree = get(client, "/en/entities/japan/")
     assert len(find(tree, "//section[has-class(neighbours)]//li")) == 10
     assert len(titles(tree)) == 30
@@ -812,7 +824,7 @@ def test_source_page_costs_the_same_few_queries_for_many_rows(
         ArticleFactory.create(source=tass, published_at=monday_noon(index % 20))
 
     # The source, its articles and their count, the 30-day count, the weekly counts.
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         tree = get(client, "/en/sources/tass/")
     assert len(titles(tree)) == 30
 
