@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     F,
     IntegerField,
@@ -18,8 +17,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncWeek
@@ -161,8 +158,9 @@ def article_translations_done(*, article: Article) -> list[Translation]:
 
 
 def article_related(*, article: Article, limit: int = 5) -> list[Article]:
-    """Up to LIMIT other articles: those of the article's story first, then those sharing the
-    most entities with it (published within RELATED_WINDOW of it), newest first among equals.
+    """Up to LIMIT other texts sharing the most entities with the article (published within
+    RELATED_WINDOW of it), newest first among equals. Its own story's copies are not among
+    them: the page names those under "The same text elsewhere".
 
     One query; copies of another story's text are left out in favour of its canonical article.
     """
@@ -177,22 +175,22 @@ def article_related(*, article: Article, limit: int = 5) -> list[Article]:
                 article.published_at + RELATED_WINDOW,
             )
         )
-    in_story = Q(story_id=article.story_id) if article.story_id is not None else Q(pk__in=[])
     queryset = (
         Article.objects.select_related("source")
-        .filter(in_story | Q(pk__in=sharing.values("article_id")))
-        .filter(in_story | Q(story__isnull=True) | Q(story__canonical_article=F("pk")))
+        .filter(pk__in=sharing.values("article_id"))
+        .filter(Q(story__isnull=True) | Q(story__canonical_article=F("pk")))
         .exclude(pk=article.pk)
         .annotate(
-            same_story=Case(When(in_story, then=Value(1)), default=Value(0)),
             shared=Count(
                 "mentions__entity_id",
                 filter=Q(mentions__entity_id__in=entity_ids),
                 distinct=True,
             ),
         )
-        .order_by("-same_story", "-shared", F("published_at").desc(nulls_last=True), "-id")
+        .order_by("-shared", F("published_at").desc(nulls_last=True), "-id")
     )
+    if article.story_id is not None:
+        queryset = queryset.exclude(story_id=article.story_id)
     return list(queryset[:limit])
 
 
