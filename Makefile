@@ -31,7 +31,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy newsdesk
 
-# Speed and memory against bare trafilatura, and text accuracy: see docs/benchmarks.md.
+# Speed and memory against bare trafilatura, text accuracy, and the reader pages under wrk
+# (Debian package wrk) beside a bare Django view: see docs/benchmarks.md.
 bench: install
 	$(BIN)/python benchmarks/ingest.py --pages realworld
 	$(BIN)/python benchmarks/ingest.py --pages realworld-all --copies 1
@@ -39,6 +40,7 @@ bench: install
 	$(BIN)/python benchmarks/extract_accuracy.py
 	$(BIN)/python benchmarks/ingest_parts.py
 	$(BIN)/python benchmarks/enrich.py
+	$(BIN)/python benchmarks/site.py
 
 format: install
 	$(BIN)/ruff format .

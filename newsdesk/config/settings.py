@@ -14,6 +14,8 @@ from typing import Any
 import dj_database_url
 import django_stubs_ext
 
+from newsdesk.config.caching import caches_from_url
+
 # Lets admin classes be written ModelAdmin[Model] for mypy at run time too.
 django_stubs_ext.monkeypatch()
 
@@ -80,8 +82,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: stores the finished response of an anonymous reader page (see config/caching.py).
+    "newsdesk.config.caching.PageCacheUpdateMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag on every page; 304 when the reader's copy (or the cached page's ETag) matches.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,7 +95,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers from the page cache once the request's language is known.
+    "newsdesk.config.caching.PageCacheFetchMiddleware",
 ]
+
+# The page cache: the process's memory unless NEWSDESK_CACHE_URL names a Redis server
+# (which every worker process shares). Reader pages are kept NEWSDESK_PAGE_CACHE_SECONDS
+# (0: rendered on every request, still with an ETag).
+CACHES = caches_from_url(
+    os.environ.get("NEWSDESK_CACHE_URL", ""),
+    key_prefix=os.environ.get("NEWSDESK_CACHE_KEY_PREFIX", "newsdesk"),
+)
+NEWSDESK_PAGE_CACHE_SECONDS = max(0, int(os.environ.get("NEWSDESK_PAGE_CACHE_SECONDS", "60")))
+CACHE_MIDDLEWARE_SECONDS = NEWSDESK_PAGE_CACHE_SECONDS
+CACHE_MIDDLEWARE_KEY_PREFIX = "page"
+CACHE_MIDDLEWARE_ALIAS = "default"
 
 ROOT_URLCONF = "newsdesk.config.urls"
 WSGI_APPLICATION = "newsdesk.config.wsgi.application"
