@@ -28,6 +28,10 @@ from newsdesk.sources.models import Source
 # Related articles sharing entities are looked for this long before and after the article:
 # the index on mentions is read for a bounded stretch of time, not the whole archive.
 RELATED_WINDOW = timedelta(days=90)
+# At most this many of the latest articles sharing an entity are ranked as related.
+RELATED_CANDIDATES = 500
+# An entity's neighbours are counted over its latest this many articles.
+CO_MENTION_ARTICLES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +179,10 @@ def article_related(*, article: Article, limit: int = 5) -> list[Article]:
                 article.published_at + RELATED_WINDOW,
             )
         )
+    candidates = sharing.order_by("-article_id").values("article_id").distinct()
     queryset = (
         Article.objects.select_related("source")
-        .filter(pk__in=sharing.values("article_id"))
+        .filter(pk__in=candidates[:RELATED_CANDIDATES])
         .filter(Q(story__isnull=True) | Q(story__canonical_article=F("pk")))
         .exclude(pk=article.pk)
         .annotate(
@@ -253,8 +258,15 @@ def _window_end(
 
 def entity_co_mentioned(*, entity: Entity, limit: int = 10) -> QuerySet[Entity]:
     """The entities most often mentioned in the same articles as ENTITY (`together`: in how
-    many articles), most first. One aggregate query."""
-    articles = Mention.objects.filter(entity=entity).values("article_id")
+    many articles), most first, among the latest CO_MENTION_ARTICLES articles that mention
+    it (a country in half the archive would otherwise cost a pass over all its mentions).
+    One aggregate query."""
+    articles = (
+        Mention.objects.filter(entity=entity)
+        .order_by("-article_id")
+        .values("article_id")
+        .distinct()[:CO_MENTION_ARTICLES]
+    )
     return (
         Entity.objects.filter(mentions__article_id__in=articles, merged_into__isnull=True)
         .exclude(pk=entity.pk)
