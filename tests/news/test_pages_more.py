@@ -916,3 +916,14 @@ def test_story_and_entity_pages_render_in_russian(client):
     assert (
         find(story_tree, "//a[has-class(meta__source)]")[0].get("href").startswith("/ru/sources/")
     )
+
+
+def test_language_names_are_lower_case_mid_sentence_in_russian_only():
+    from django.utils import translation
+
+    from newsdesk.news.templatetags.news_tags import language_name
+
+    with translation.override("ru"):
+        assert (language_name("ru"), language_name("en")) == ("русский", "английский")
+    with translation.override("en"):
+        assert (language_name("ru"), language_name("en")) == ("Russian", "English")

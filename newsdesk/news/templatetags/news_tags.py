@@ -38,8 +38,12 @@ def language_label(code: str) -> str:
 
 @register.filter
 def language_name(code: str) -> str:
-    """The language's name in the interface language ("Russian", "русский"), or the code."""
-    return _language_info(code, "name_translated")
+    """The language's name in the interface language ("Russian", "русский"), or the code.
+    Russian writes language names in lower case mid-sentence ("с русского на английский")."""
+    name = _language_info(code, "name_translated")
+    if (get_language() or "").startswith("ru") and name != code.upper():
+        return name[:1].lower() + name[1:]
+    return name
 
 
 @register.filter
