@@ -239,25 +239,20 @@ def entity_weekly_mentions(
     entity shows when it was in the news, not an empty chart)."""
     mentions = Mention.objects.filter(entity=entity, language=F("article__language"))
     when = Coalesce("article__published_at", "article__fetched_at")
-    return _weekly(mentions, when=when, weeks=weeks, now=_window_end(mentions, when, weeks, now))
+    end = _window_end(mentions.order_by("-article_id"), when, weeks, now)
+    return _weekly(mentions, when=when, weeks=weeks, now=end)
 
 
 def _window_end(
     queryset: QuerySet[Any], when: Combinable, weeks: int, now: datetime | None
 ) -> datetime | None:
-    """NOW, or WHEN of QUERYSET's newest row (by article id) when that is older than WEEKS
-    weeks: an archive's entity or source is charted up to its last appearance."""
+    """NOW, or WHEN of QUERYSET's first row (callers order it newest article first: ids grow
+    as articles arrive, so one index look-up, not an aggregate over every mention of a
+    country named in half the archive) when that is older than WEEKS weeks: an archive's
+    entity or source is charted up to its last appearance."""
     if now is not None:
         return now
-    # The row of the newest article (ids grow as articles arrive): one index look-up, not an
-    # aggregate over every mention of a country named in half the archive.
-    field = "article_id" if queryset.model is Mention else "id"
-    latest = (
-        queryset.order_by(f"-{field}")
-        .annotate(moment=when)
-        .values_list("moment", flat=True)
-        .first()
-    )
+    latest = queryset.annotate(moment=when).values_list("moment", flat=True).first()
     current = timezone.now()
     if latest is not None and latest < current - timedelta(weeks=weeks):
         return latest  # type: ignore[no-any-return]
@@ -320,7 +315,8 @@ def source_weekly_articles(
     source silent that long, the WEEKS weeks up to its latest article)."""
     articles = Article.objects.filter(source=source)
     when = Coalesce("published_at", "fetched_at")
-    return _weekly(articles, when=when, weeks=weeks, now=_window_end(articles, when, weeks, now))
+    end = _window_end(articles.order_by("-id"), when, weeks, now)
+    return _weekly(articles, when=when, weeks=weeks, now=end)
 
 
 def story_get(*, pk: int) -> Story:
