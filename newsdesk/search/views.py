@@ -8,7 +8,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 
 from newsdesk.news.models import Entity
@@ -125,8 +125,29 @@ def search_params_parse(data: QueryDict, *, sources: list[Source]) -> SearchPara
     )
 
 
+def query_string_cleaned(data: QueryDict) -> str | None:
+    """DATA's query string without its empty fields and the first page's number, in the same
+    order; None when it has none of those.
+
+    A form sends its empty filters too ("?q=threat&lang=&source="): one search would have
+    many URLs, each rendered and cached on its own."""
+    pairs = [(key, value) for key, values in data.lists() for value in values]
+    kept = [
+        (key, value)
+        for key, value in pairs
+        if value.strip() and not (key == "page" and value.strip() == "1")
+    ]
+    if len(kept) == len(pairs):
+        return None
+    return urlencode(kept)
+
+
 def results(request: HttpRequest) -> HttpResponse:
-    """The search form, and the results of its query when it has one."""
+    """The search form, and the results of its query when it has one. A URL with empty fields
+    redirects to the same search without them (the page's script sends none)."""
+    cleaned = query_string_cleaned(request.GET)
+    if cleaned is not None:
+        return HttpResponseRedirect(request.path + (f"?{cleaned}" if cleaned else ""))
     sources = list(Source.objects.order_by("name").only("id", "slug", "name"))
     params = search_params_parse(request.GET, sources=sources)
     found: SearchResults | None = None
