@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection
 
-from newsdesk.news.models import Article
+from newsdesk.news.models import Article, Translation
 from newsdesk.search.models import ArticleDocument
 from newsdesk.search.terms import Query, document, has_cyrillic
 
@@ -32,17 +32,17 @@ CONFIGS = {"ru": "russian", "en": "english"}
 # rows (whose long text spills onto overflow or TOAST pages). The same as in migration 0001.
 FILTER_COLUMNS = "story_id, published_at, language, source_id"
 
-# One article's row: (id, config, title, config, lead, config, body).
-_POSTGRES_WRITE = f"""
-INSERT INTO {DOCUMENT} (article_id, document)
-VALUES (
-    %s,
-    setweight(to_tsvector(%s::regconfig, %s::text), 'A')
-    || setweight(to_tsvector(%s::regconfig, %s::text), 'B')
-    || setweight(to_tsvector(%s::regconfig, %s::text), 'C')
+# One text's part of a document: (config, title, config, lead, config, body).
+_POSTGRES_VERSION = (
+    "setweight(to_tsvector(%s::regconfig, %s::text), 'A')"
+    " || setweight(to_tsvector(%s::regconfig, %s::text), 'B')"
+    " || setweight(to_tsvector(%s::regconfig, %s::text), 'C')"
 )
-ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document
-"""  # noqa: S608
+# An article's row: its id, then each of its texts' parts (the original's, its translations').
+_POSTGRES_WRITE = (
+    f"INSERT INTO {DOCUMENT} (article_id, document) VALUES (%s, {{versions}}) "  # noqa: S608
+    "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +63,29 @@ class Match:
     order: str
 
 
-def _fields(article: Article) -> tuple[str, str, str]:
-    """The title, lead and (the start of the) body an article is indexed by."""
-    return article.title or "", article.lead or "", article.text[:BODY_MAX_CHARS]
+@dataclass(frozen=True, slots=True)
+class IndexedText:
+    """One text of an article as the index holds it: the original or a translation."""
+
+    language: str
+    title: str
+    lead: str
+    body: str
+
+
+def indexed_texts(article: Article) -> list[IndexedText]:
+    """The texts an article is found by: its original, then its finished machine translations
+    (a Russian article is found by English words in its English translation). Each body is
+    cut to BODY_MAX_CHARS. Reads `article.translations` (prefetch it for many articles)."""
+    texts = [
+        IndexedText(
+            article.language, article.title or "", article.lead or "", article.text[:BODY_MAX_CHARS]
+        )
+    ]
+    for row in sorted(article.translations.all(), key=lambda row: row.language):
+        if row.status == Translation.Status.DONE and row.language != article.language:
+            texts.append(IndexedText(row.language, row.title, row.lead, row.text[:BODY_MAX_CHARS]))
+    return texts
 
 
 class Backend:
@@ -100,13 +120,21 @@ class Backend:
 
 class SQLiteBackend(Backend):
     """An FTS5 table of stems (stemmed in Python: FTS5 has no Russian stemmer); rowid is the
-    article's id, bm25 with title 5, lead 2, body 1 ranks."""
+    article's id, bm25 with title 5, lead 2, body 1 ranks. Each column holds the original's
+    part, then the translations' ones."""
 
     def write(self, articles: Sequence[Article]) -> None:
         rows = []
         for article in articles:
-            title, lead, body = _fields(article)
-            rows.append((article.pk, document(title), document(lead), document(body)))
+            texts = indexed_texts(article)
+            rows.append(
+                (
+                    article.pk,
+                    "\n".join(document(text.title) for text in texts),
+                    "\n".join(document(text.lead) for text in texts),
+                    "\n".join(document(text.body) for text in texts),
+                )
+            )
         self.delete([article.pk for article in articles])
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -173,18 +201,25 @@ class SQLiteBackend(Backend):
 
 
 class PostgresBackend(Backend):
-    """A tsvector per article in the configuration of its language (title A, lead B, body C)
-    with a GIN index; ts_rank ranks."""
+    """A tsvector per article (title A, lead B, body C), each text in the configuration of
+    its language: the original's and its translations'; a GIN index; ts_rank ranks."""
 
     def write(self, articles: Sequence[Article]) -> None:
-        rows = []
+        # Rows by their number of texts: one statement each, many rows.
+        rows: dict[int, list[list[Any]]] = {}
         for article in articles:
-            config = CONFIGS.get(article.language, "simple")
-            # PostgreSQL text cannot hold NUL.
-            title, lead, body = (value.replace("\x00", "") for value in _fields(article))
-            rows.append((article.pk, config, title, config, lead, config, body))
+            texts = indexed_texts(article)
+            params: list[Any] = [article.pk]
+            for text in texts:
+                config = CONFIGS.get(text.language, "simple")
+                # PostgreSQL text cannot hold NUL.
+                for value in (text.title, text.lead, text.body):
+                    params += [config, value.replace("\x00", "")]
+            rows.setdefault(len(texts), []).append(params)
         with connection.cursor() as cursor:
-            cursor.executemany(_POSTGRES_WRITE, rows)
+            for count, batch in rows.items():
+                versions = " || ".join([_POSTGRES_VERSION] * count)
+                cursor.executemany(_POSTGRES_WRITE.format(versions=versions), batch)
 
     def prepare(self) -> None:
         with connection.cursor() as cursor:

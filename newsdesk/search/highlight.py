@@ -25,6 +25,11 @@ def _matches(text: str, stems: frozenset[str]) -> Iterable[tuple[int, int]]:
             yield start, end
 
 
+def has_match(text: str, stems: frozenset[str]) -> bool:
+    """Whether a word of TEXT has one of STEMS."""
+    return next(iter(_matches(text, stems)), None) is not None
+
+
 def highlight(text: str, stems: frozenset[str]) -> SafeString:
     """TEXT escaped for HTML, with each word whose stem is in STEMS wrapped in <mark>."""
     parts: list[str] = []

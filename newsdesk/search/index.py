@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Prefetch
 
-from newsdesk.news.models import Article
+from newsdesk.news.models import Article, Translation
 from newsdesk.search.backends import backend
 
 # Articles stemmed and written per transaction by a rebuild.
 BATCH_SIZE = 500
-# What indexing reads of an article.
+# What indexing reads of an article and of its translations.
 INDEXED_FIELDS = ("id", "language", "title", "lead", "paragraphs")
+TRANSLATION_FIELDS = ("id", "article_id", "language", "status", "title", "lead", "paragraphs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +26,9 @@ class IndexReport:
 
 
 def article_index(article: Article) -> None:
-    """Store the article's title, lead and body in the search index, replacing what was there
-    (idempotent). Call it once the article's text and language are saved."""
+    """Store the article's title, lead and body, and those of its finished translations, in the
+    search index, replacing what was there (idempotent). Call it once the article's text,
+    language and translations are saved."""
     with transaction.atomic():
         backend().write([article])
 
@@ -55,7 +58,18 @@ def _index(ids: list[int], *, optimize: bool) -> IndexReport:
     indexed = 0
     for offset in range(0, len(ids), BATCH_SIZE):
         batch = ids[offset : offset + BATCH_SIZE]
-        articles = list(Article.objects.filter(pk__in=batch).only(*INDEXED_FIELDS))
+        articles = list(
+            Article.objects.filter(pk__in=batch)
+            .only(*INDEXED_FIELDS)
+            .prefetch_related(
+                Prefetch(
+                    "translations",
+                    queryset=Translation.objects.filter(status=Translation.Status.DONE).only(
+                        *TRANSLATION_FIELDS
+                    ),
+                )
+            )
+        )
         with transaction.atomic():
             index.write(articles)
         indexed += len(articles)

@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from newsdesk.news.models import Article, Entity, Mention, Story
+from newsdesk.news.models import Article, Entity, Mention, Story, Translation
 from newsdesk.search.backends import Match, backend
-from newsdesk.search.highlight import highlight, snippet
+from newsdesk.search.highlight import has_match, highlight, snippet
 from newsdesk.search.terms import Query, query_parse
 from newsdesk.sources.models import Source
 
@@ -26,11 +26,18 @@ MENTION = Mention._meta.db_table
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One found article with its title and a snippet of its text, matches in <mark>."""
+    """One found article with its title and a snippet of its text, matches in <mark>: of its
+    original, or of the TRANSLATION the words were found in when the original lacks them."""
 
     article: Article
     title: SafeString
     snippet: SafeString
+    translation: Translation | None = None
+
+    @property
+    def language(self) -> str:
+        """The language of the title and snippet shown."""
+        return self.translation.language if self.translation else self.article.language
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +146,8 @@ def search_articles(
     one, and no page lies past the cap anyway. A page past the last one gives the last one.
 
     Two queries: the page's ids with the count of matches, then the page's articles (one when
-    nothing matches, four for a page past the last); none for a query without words.
+    nothing matches, four for a page past the last); none for a query without words. A third
+    reads the translations of the articles found by their translations only.
     """
     parsed = query_parse(query)
     per_page = min(max(1, per_page), PER_PAGE_MAX)
@@ -172,16 +180,7 @@ def search_articles(
     ids = [row[0] for row in rows]
     total = int(rows[0][1])
     articles = Article.objects.select_related("source").defer("minhash").in_bulk(ids)
-    stems = parsed.stems
-    hits = [
-        SearchHit(
-            article=article,
-            title=highlight(article.title, stems),
-            snippet=snippet("\n\n".join(filter(None, [article.lead, article.text])), stems),
-        )
-        for article in (articles.get(pk) for pk in ids)
-        if article is not None
-    ]
+    hits = _hits([articles[pk] for pk in ids if pk in articles], parsed.stems)
     return SearchResults(
         query=parsed,
         hits=hits,
@@ -190,6 +189,41 @@ def search_articles(
         page=page,
         per_page=per_page,
     )
+
+
+def _hits(articles: list[Article], stems: frozenset[str]) -> list[SearchHit]:
+    """The articles as hits, each highlighted in the text it was found in: the original, or a
+    translation when no word of the original matches."""
+    texts = {
+        article.pk: (article.title, "\n\n".join(filter(None, [article.lead, article.text])))
+        for article in articles
+    }
+    elsewhere = [
+        pk for pk, (title, body) in texts.items() if not has_match(f"{title}\n{body}", stems)
+    ]
+    found_in: dict[int, Translation] = {}
+    if elsewhere:
+        for row in Translation.objects.filter(
+            article_id__in=elsewhere, status=Translation.Status.DONE
+        ).order_by("language"):
+            text = "\n\n".join(filter(None, [row.lead, row.text]))
+            if row.article_id not in found_in and has_match(f"{row.title}\n{text}", stems):
+                found_in[row.article_id] = row
+    hits = []
+    for article in articles:
+        title, body = texts[article.pk]
+        row = found_in.get(article.pk)
+        if row is not None:
+            title, body = row.title or title, "\n\n".join(filter(None, [row.lead, row.text]))
+        hits.append(
+            SearchHit(
+                article=article,
+                title=highlight(title, stems),
+                snippet=snippet(body, stems),
+                translation=row,
+            )
+        )
+    return hits
 
 
 def _page_rows(

@@ -19,6 +19,7 @@ from newsdesk.demo.corpus import CORPUS_DIR
 from newsdesk.news.enrich import article_enrich
 from newsdesk.news.models import Article, Entity, Mention, Translation
 from newsdesk.pipeline.translate import LibreTranslate, NoTranslation
+from newsdesk.search.selectors import search_articles
 from tests.factories import ArticleFactory
 from tests.libretranslate import FakeLibreTranslate, serving
 from tests.programs import run_newsdesk
@@ -107,6 +108,10 @@ def test_a_translation_is_stored_and_its_mentions_link_only_to_known_entities(
         Entity.objects.exclude(key="").values_list("pk", flat=True)
     )
     assert Entity.objects.count() == entities
+    # Enrichment indexes the translation too: an English word finds the Russian article.
+    assert "Putin" in translation.text
+    hits = search_articles("Putin").hits
+    assert [(hit.article, hit.translation) for hit in hits] == [(article, translation)]
 
 
 def translation_text(translation: Translation, mention: Mention) -> str:

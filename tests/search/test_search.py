@@ -7,9 +7,17 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from newsdesk.news.models import Translation
 from newsdesk.search import selectors
+from newsdesk.search.index import article_index, index_rebuild
 from newsdesk.search.selectors import SearchResults, search_articles
-from tests.factories import EntityFactory, MentionFactory, SourceFactory, StoryFactory
+from tests.factories import (
+    EntityFactory,
+    MentionFactory,
+    SourceFactory,
+    StoryFactory,
+    TranslationFactory,
+)
 from tests.search.conftest import indexed
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +53,86 @@ def test_english_words_in_a_russian_article_and_yo_are_found():
 
     assert [h.article for h in search_articles("threat").hits] == [article]
     assert [h.article for h in search_articles("елка").hits] == [article]
+
+
+# Machine translations
+
+
+def translated(article, title, text, *, language="en", status=Translation.Status.DONE):
+    """A translation of ARTICLE with this title and one-paragraph body, then the article indexed
+    again (as enrichment does once it has translated)."""
+    row = TranslationFactory.create(
+        article=article,
+        language=language,
+        title=title,
+        lead="",
+        paragraphs=[{"role": "paragraph", "text": text}],
+        status=status,
+    )
+    article_index(article)
+    return row
+
+
+def test_an_article_is_found_by_words_of_its_translation_shown_in_the_translation():
+    article = indexed("Заявление МИД", "Это прямая угроза безопасности.", language="ru")
+    row = translated(article, "Foreign Ministry statement", "This is a direct threat to security.")
+    english = indexed("Statement", "Nothing about it.", language="en")
+
+    hits = search_articles("threats").hits
+    assert [hit.article for hit in hits] == [article]
+    assert hits[0].translation == row
+    assert hits[0].language == "en"
+    assert hits[0].title == "Foreign Ministry statement"
+    assert "<mark>threat</mark>" in hits[0].snippet
+    # Found in the original, it is shown in the original.
+    hits = search_articles("угрозы").hits
+    assert [(hit.article, hit.translation, hit.language) for hit in hits] == [(article, None, "ru")]
+    assert "<mark>угроза</mark>" in hits[0].snippet
+    assert [hit.article for hit in search_articles("statement").hits] == [english, article]
+    # A word of the original and one of the translation: the document holds both.
+    assert [hit.article for hit in search_articles("угроза security").hits] == [article]
+
+
+def test_unfinished_translations_are_not_searched_and_a_new_one_replaces_the_old():
+    pending = indexed("Учения", "Флот провёл учения.", language="ru")
+    translated(pending, "Drills", "The fleet held naval drills.", status=Translation.Status.PENDING)
+    failed = indexed("Парад", "Парад прошёл.", language="ru")
+    translated(failed, "Parade", "The naval parade took place.", status=Translation.Status.FAILED)
+    done = indexed("Флот", "Флот вышел в море.", language="ru")
+    row = translated(done, "Fleet", "The fleet went to sea for naval drills.")
+
+    assert [hit.article for hit in search_articles("naval").hits] == [done]
+    row.paragraphs = [{"role": "paragraph", "text": "The fleet went to sea."}]
+    row.save()
+    article_index(done)
+    assert search_articles("naval").hits == []
+    assert [hit.article for hit in search_articles("sea").hits] == [done]
+
+
+def test_a_rebuild_indexes_translations_too():
+    article = indexed("Заявление", "Текст.", language="ru")
+    TranslationFactory.create(
+        article=article,
+        title="Statement",
+        lead="",
+        paragraphs=[{"role": "paragraph", "text": "Sanctions."}],
+    )
+    assert search_articles("sanction").hits == []
+
+    index_rebuild()
+
+    assert [hit.article for hit in search_articles("sanction").hits] == [article]
+
+
+def test_translations_cost_one_query_only_when_a_hit_was_found_by_one(django_assert_num_queries):
+    for n in range(3):
+        article = indexed(f"Патруль {n}", "Патруль у берегов.", language="ru")
+        translated(article, f"Patrol {n}", "A patrol off the coast.")
+
+    with django_assert_num_queries(2):
+        assert len(search_articles("патрули").hits) == 3
+    with django_assert_num_queries(3):
+        assert {hit.language for hit in search_articles("patrols").hits} == {"en"}
 
 
 def test_every_word_must_match():

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from lxml.html import HtmlElement
 
-from tests.factories import EntityFactory, MentionFactory, SourceFactory
+from newsdesk.search.index import article_index
+from tests.factories import EntityFactory, MentionFactory, SourceFactory, TranslationFactory
 from tests.search.conftest import indexed
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,36 @@ def test_results_show_marked_word_forms_with_links(client):
     assert [m.text for m in snippet.xpath(".//mark")] == ["Японии"]
     assert tree.xpath("//meta[@name='robots']")[0].get("content") == "noindex"
     assert tree.xpath("//input[@name='q']")[0].get("value") == "японию"
+
+
+def test_a_result_found_in_a_translation_links_to_it_and_says_so(client):
+    article = indexed("Заявление МИД", "Это прямая угроза.", language="ru")
+    TranslationFactory.create(
+        article=article,
+        title="Foreign Ministry statement",
+        lead="",
+        paragraphs=[{"role": "paragraph", "text": "This is a direct threat."}],
+    )
+    article_index(article)
+
+    for url, note in (
+        (URL, "Found in its machine translation into English"),
+        ("/ru/search/", "Найдено в машинном переводе на английский"),
+    ):
+        tree = parse(client.get(url, {"q": "threats"}))
+        item = tree.xpath("//ol[contains(@class, 'search-results')]/li/article")[0]
+        assert item.get("lang") == "en"
+        link = item.xpath(".//h2/a")[0]
+        assert link.text_content() == "Foreign Ministry statement"
+        assert link.get("href").endswith(f"/articles/{article.pk}/?version=en")
+        assert " ".join(item.xpath(".//p[@class='meta']")[0].text_content().split()).endswith(note)
+        assert item.xpath(".//p[contains(@class, 'search-snippet')]/mark")[0].text == "threat"
+
+    tree = parse(client.get(URL, {"q": "угроза"}))
+    item = tree.xpath("//ol[contains(@class, 'search-results')]/li/article")[0]
+    assert item.get("lang") == "ru"
+    assert item.xpath(".//h2/a")[0].get("href").endswith(f"/articles/{article.pk}/")
+    assert "machine translation" not in item.text_content()
 
 
 def test_markup_in_articles_and_queries_stays_text(client):
