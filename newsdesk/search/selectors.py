@@ -203,12 +203,14 @@ def _hits(articles: list[Article], stems: frozenset[str]) -> list[SearchHit]:
     ]
     found_in: dict[int, Translation] = {}
     if elsewhere:
-        for row in Translation.objects.filter(
+        for translation in Translation.objects.filter(
             article_id__in=elsewhere, status=Translation.Status.DONE
         ).order_by("language"):
-            text = "\n\n".join(filter(None, [row.lead, row.text]))
-            if row.article_id not in found_in and has_match(f"{row.title}\n{text}", stems):
-                found_in[row.article_id] = row
+            text = "\n\n".join(filter(None, [translation.lead, translation.text]))
+            if translation.article_id not in found_in and has_match(
+                f"{translation.title}\n{text}", stems
+            ):
+                found_in[translation.article_id] = translation
     hits = []
     for article in articles:
         title, body = texts[article.pk]
