@@ -97,6 +97,13 @@ def article_queryset_latest(
     return queryset
 
 
+def article_list_by_ids(ids: list[int]) -> list[Article]:
+    """The articles with these ids, in this order, with their sources and `story_size` (as in
+    article_queryset_latest); one query. Missing ids are left out."""
+    rows = Article.objects.select_related("source").annotate(story_size=_story_size()).in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def article_list_latest(
     *, limit: int = 30, offset: int = 0, language: str | None = None
 ) -> QuerySet[Article]:
@@ -259,23 +266,43 @@ def _window_end(
     return None
 
 
-def entity_co_mentioned(*, entity: Entity, limit: int = 10) -> QuerySet[Entity]:
+def entity_co_mentioned(*, entity: Entity, limit: int = 10) -> list[Entity]:
     """The entities most often mentioned in the same articles as ENTITY (`together`: in how
-    many articles), most first, among the latest CO_MENTION_ARTICLES articles that mention
-    it (a country in half the archive would otherwise cost a pass over all its mentions).
-    One aggregate query."""
+    many articles), most first, then by name, among the latest CO_MENTION_ARTICLES articles
+    that mention it (a country in half the archive would otherwise cost a pass over all its
+    mentions).
+
+    Two queries: the counts from the mentions of those articles alone (a join with entities
+    lets SQLite walk every entity and probe its mentions instead), then the entities that
+    can make the LIMIT: every one counted at least as often as the LIMIT-th."""
     articles = (
         Mention.objects.filter(entity=entity)
         .order_by("-article_id")
         .values("article_id")
         .distinct()[:CO_MENTION_ARTICLES]
     )
-    return (
-        Entity.objects.filter(mentions__article_id__in=articles, merged_into__isnull=True)
-        .exclude(pk=entity.pk)
-        .annotate(together=Count("mentions__article_id", distinct=True))
-        .order_by("-together", "name_en", "name_ru", "pk")[:limit]
+    counts = dict(
+        Mention.objects.filter(article_id__in=articles)
+        .exclude(entity_id=entity.pk)
+        .order_by()
+        .values("entity_id")
+        .annotate(together=Count("article_id", distinct=True))
+        .values_list("entity_id", "together")
     )
+    if not counts:
+        return []
+    ranked = sorted(counts.values(), reverse=True)
+    least = ranked[min(limit, len(ranked)) - 1]
+    entities = list(
+        Entity.objects.filter(
+            pk__in=[pk for pk, together in counts.items() if together >= least],
+            merged_into__isnull=True,
+        )
+    )
+    for neighbour in entities:
+        neighbour.together = counts[neighbour.pk]  # type: ignore[attr-defined]
+    entities.sort(key=lambda e: (-e.together, e.name_en, e.name_ru, e.pk))  # type: ignore[attr-defined]
+    return entities[:limit]
 
 
 def source_get(*, slug: str) -> Source:

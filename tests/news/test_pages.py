@@ -448,7 +448,7 @@ def test_a_missing_entity_is_404_and_the_page_costs_few_queries(
         MentionFactory.create(article=article, entity=entity)
 
     assert client.get("/en/entities/nowhere/").status_code == 404
-    # The entity, its names, the articles and their count, the weekly chart and the
-    # entities mentioned with it.
-    with django_assert_max_num_queries(7):
+    # The entity, its names, the count, the page's ids and its articles, the weekly chart
+    # (its window and its weeks) and the entities mentioned with it (counts, then rows).
+    with django_assert_max_num_queries(9):
         assert client.get("/en/entities/japan/").status_code == 200

@@ -13,7 +13,7 @@ from django.urls import reverse, translate_url
 from django.utils import timezone
 from lxml.html import HtmlElement
 
-from newsdesk.news.models import Translation
+from newsdesk.news.models import Article, Entity, Translation
 from newsdesk.news.selectors import (
     article_related,
     entity_co_mentioned,
@@ -242,8 +242,8 @@ def test_home_with_filters_costs_the_same_few_queries_for_many_rows(
         ArticleFactory.create(story=story)
         MentionFactory.create(article=article, entity=entity)
 
-    # The sources of the form, the entity, the articles and their count.
-    with django_assert_max_num_queries(4):
+    # The sources of the form, the entity, the count, the page's ids and its articles.
+    with django_assert_max_num_queries(5):
         tree = home(client, lang="en", source="tass", entity="japan")
     assert len(titles(tree)) == 20
     with django_assert_max_num_queries(3):
@@ -631,14 +631,25 @@ def test_entities_mentioned_with_it_most_often_come_first(client):
     assert find(items[0], ".//a")[0].get("href") == china.get_absolute_url()
 
 
-def test_co_mentioned_entities_are_ten_at_most():
+def test_co_mentioned_entities_are_ten_at_most_the_ties_by_name():
     japan = EntityFactory.create()
     article = ArticleFactory.create()
     MentionFactory.create(article=article, entity=japan)
-    for entity in EntityFactory.create_batch(12):
-        MentionFactory.create(article=article, entity=entity)
+    for name in "LKJIHGFEDCBA":
+        MentionFactory.create(article=article, entity=EntityFactory.create(name_en=name))
+    second = ArticleFactory.create()
+    MentionFactory.create(article=second, entity=japan)
+    MentionFactory.create(article=second, entity=Entity.objects.get(name_en="L"))
+    kept = EntityFactory.create(name_en="Kept")
+    gone = EntityFactory.create(name_en="0 merged", merged_into=kept)
+    MentionFactory.create(article=second, entity=gone)
 
-    assert len(entity_co_mentioned(entity=japan)) == 10
+    neighbours = entity_co_mentioned(entity=japan)
+
+    assert [(e.name_en, e.together) for e in neighbours] == [
+        ("L", 2),
+        *((name, 1) for name in "ABCDEFGHI"),
+    ]
 
 
 def test_entity_page_links_to_the_latest_news_filtered_by_it(client):
@@ -663,7 +674,9 @@ def test_entity_page_costs_the_same_few_queries_for_many_rows(
         MentionFactory.create(article=article, entity=others[index % 15])
     entity.aliases.create(name="Nippon", normalized="nippon", language="en")
 
-    with django_assert_max_num_queries(7):
+    # The entity, its aliases, the chart's window and weeks, the neighbours' counts and
+    # rows, the paginator's count, the page's ids and its articles.
+    with django_assert_max_num_queries(9):
         tree = get(client, "/en/entities/japan/")
     assert len(find(tree, "//section[has-class(neighbours)]//li")) == 10
     assert len(titles(tree)) == 30
@@ -927,3 +940,36 @@ def test_language_names_are_lower_case_mid_sentence_in_russian_only():
         assert (language_name("ru"), language_name("en")) == ("русский", "английский")
     with translation.override("en"):
         assert (language_name("ru"), language_name("en")) == ("Russian", "English")
+
+
+def test_an_entity_pages_its_articles_newest_first_each_text_once(client):
+    entity = EntityFactory.create(slug="japan")
+    start = timezone.now() - timedelta(days=1)
+    articles = []
+    for index in range(64):
+        article = ArticleFactory.create(
+            title=f"Article {index:02}", published_at=start + timedelta(minutes=index)
+        )
+        MentionFactory.create(article=article, entity=entity)
+        articles.append(article)
+    # A copy of article 63 elsewhere: one story, listed once by its canonical article.
+    story = StoryFactory.create(canonical_article=articles[63])
+    copy = ArticleFactory.create(title="The copy", published_at=start, story=story)
+    Article.objects.filter(pk=articles[63].pk).update(story=story)
+    MentionFactory.create(article=copy, entity=entity)
+    MentionFactory.create(article=ArticleFactory.create(title="Elsewhere"))
+
+    first = get(client, "/en/entities/japan/")
+    assert titles(first) == [f"Article {n:02}" for n in range(63, 33, -1)]
+    assert "2 articles in this story" in text_of(find(first, "//ol[has-class(article-list)]/li")[0])
+    assert titles(get(client, "/en/entities/japan/?page=2")) == [
+        f"Article {n:02}" for n in range(33, 3, -1)
+    ]
+    assert titles(get(client, "/en/entities/japan/?page=3")) == [
+        f"Article {n:02}" for n in range(3, -1, -1)
+    ]
+    assert titles(get(client, "/en/entities/japan/?page=99")) == titles(
+        get(client, "/en/entities/japan/?page=3")
+    )
+    home = get(client, "/en/?entity=japan&page=3")
+    assert titles(home) == [f"Article {n:02}" for n in range(3, -1, -1)]
