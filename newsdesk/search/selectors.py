@@ -235,7 +235,7 @@ def _page_rows(
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH candidates AS (SELECT a.id, a.published_at {matching} "  # noqa: S608
-            "ORDER BY a.published_at DESC NULLS LAST, a.id DESC LIMIT %s) "
+            f"ORDER BY {match.newest} LIMIT %s) "
             f"SELECT ranked.id, count(*) OVER () FROM ({match.ranked}) AS ranked "
             f"ORDER BY ranked.score {match.order}, ranked.published_at DESC NULLS LAST, "
             "ranked.id DESC LIMIT %s OFFSET %s",
