@@ -108,6 +108,9 @@ CACHES = caches_from_url(
 )
 NEWSDESK_PAGE_CACHE_SECONDS = max(0, int(os.environ.get("NEWSDESK_PAGE_CACHE_SECONDS", "60")))
 CACHE_MIDDLEWARE_SECONDS = NEWSDESK_PAGE_CACHE_SECONDS
+# How long the number of articles in a list (home, entity, source pages) is kept: counting
+# 100,000 articles costs more than the rest of the page (0: counted on every render).
+NEWSDESK_COUNT_CACHE_SECONDS = max(0, int(os.environ.get("NEWSDESK_COUNT_CACHE_SECONDS", "300")))
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
 CACHE_MIDDLEWARE_ALIAS = "default"
 
