@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf.urls.i18n import i18n_patterns
-from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from pytest_django.fixtures import Settings
 
 from newsdesk.config import urls as project_urls
-from newsdesk.config.caching import caches_from_url
+from newsdesk.config.caching import LocalFirstRedisCache, caches_clear, caches_from_url
 from newsdesk.news.models import Article
 from tests.conftest import require_service
 from tests.factories import ArticleFactory
@@ -47,9 +47,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Every test starts and ends with an empty page cache."""
-    cache.clear()
+    caches_clear()
     yield
-    cache.clear()
+    caches_clear()
 
 
 def _retitle(article: Article, title: str) -> None:
@@ -127,7 +127,7 @@ def test_a_second_get_is_served_from_the_cache_until_the_cache_is_cleared(
     assert b"Old title" in cached.content
     assert "Age" in cached
 
-    cache.clear()
+    caches_clear()
     assert b"New title" in client.get(url).content
 
 
@@ -263,10 +263,10 @@ def test_pages_are_cached_in_redis_when_the_cache_url_names_it(
     try:
         with django_assert_num_queries(0):
             assert b"Old title" in client.get(url).content
-        cache.clear()
+        caches_clear()
         assert b"New title" in client.get(url).content
     finally:
-        cache.clear()
+        caches_clear()
 
 
 def test_pages_are_served_when_the_cache_server_is_down(client, settings, caplog):
@@ -280,3 +280,43 @@ def test_pages_are_served_when_the_cache_server_is_down(client, settings, caplog
     assert [r.status_code for r in responses] == [200, 200]
     assert all(b"Still here" in r.content for r in responses)
     assert "page cache: cannot" in caplog.text
+
+
+def test_with_redis_each_worker_reads_a_page_through_its_own_memory():
+    if not _redis_reachable():
+        require_service("Redis", f"the page cache in Redis at {REDIS_TEST_URL}")
+    prefix = f"test-{uuid.uuid4().hex}"
+    config = caches_from_url(REDIS_TEST_URL, key_prefix=prefix)
+    assert config["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    pages = LocalFirstRedisCache(REDIS_TEST_URL, {"KEY_PREFIX": config["pages"]["KEY_PREFIX"]})
+    shared = RedisCache(REDIS_TEST_URL, {"KEY_PREFIX": config["pages"]["KEY_PREFIX"]})
+    try:
+        pages.set("page", "rendered once", 60)
+        assert shared.get("page") == "rendered once"  # in Redis, for the other workers
+
+        # Gone from Redis: this worker still serves its copy, for LOCAL_SECONDS at most.
+        shared.delete("page")
+        assert pages.get("page") == "rendered once"
+        pages._local.clear()  # what LOCAL_SECONDS later looks like
+        assert pages.get("page") is None
+
+        # Another worker's page, read once from Redis, then from memory.
+        shared.set("other", "theirs", 60)
+        assert pages.get("other") == "theirs"
+        shared.set("other", "changed", 60)
+        assert pages.get("other") == "theirs"
+        pages._local.clear()
+        assert pages.get("other") == "changed"
+
+        # A page kept for 0 seconds is not kept here either; delete and clear reach both.
+        pages.set("brief", "x", 0)
+        assert pages.get("brief") is None
+        pages.set("page", "again", 60)
+        pages.delete("page")
+        assert pages.get("page") is None and shared.get("page") is None
+        pages.set("page", "again", 60)
+        pages.clear()
+        assert pages.get("page") is None and shared.get("page") is None
+    finally:
+        shared.clear()
+        pages.clear()

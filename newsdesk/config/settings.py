@@ -112,7 +112,7 @@ CACHE_MIDDLEWARE_SECONDS = NEWSDESK_PAGE_CACHE_SECONDS
 # 100,000 articles costs more than the rest of the page (0: counted on every render).
 NEWSDESK_COUNT_CACHE_SECONDS = max(0, int(os.environ.get("NEWSDESK_COUNT_CACHE_SECONDS", "300")))
 CACHE_MIDDLEWARE_KEY_PREFIX = "page"
-CACHE_MIDDLEWARE_ALIAS = "default"
+CACHE_MIDDLEWARE_ALIAS = "pages"
 
 ROOT_URLCONF = "newsdesk.config.urls"
 WSGI_APPLICATION = "newsdesk.config.wsgi.application"

@@ -15,12 +15,12 @@ import feedparser
 import lxml.etree
 import lxml.html
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from newsdesk.config.caching import caches_clear
 from newsdesk.news.models import Entity
 from tests.factories import (
     ArticleFactory,
@@ -49,7 +49,7 @@ def _no_page_cache(settings):
     requests with the copy it kept (its own behaviour is tested with the cache)."""
     settings.NEWSDESK_PAGE_CACHE_SECONDS = 0
     settings.CACHE_MIDDLEWARE_SECONDS = 0
-    cache.clear()
+    caches_clear()
 
 
 def feed_url(name: str, language: str = "en", **kwargs: str) -> str:

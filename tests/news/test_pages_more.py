@@ -8,11 +8,11 @@ from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse, translate_url
 from django.utils import timezone
 from lxml.html import HtmlElement
 
+from newsdesk.config.caching import caches_clear
 from newsdesk.news.models import Article, Entity, Translation
 from newsdesk.news.selectors import (
     article_related,
@@ -38,9 +38,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _empty_page_cache() -> Iterator[None]:
     """Each test renders its pages from its own rows, not from a page cached by another test."""
-    cache.clear()
+    caches_clear()
     yield
-    cache.clear()
+    caches_clear()
 
 
 def titles(tree: HtmlElement) -> list[str]:

@@ -9,10 +9,10 @@ from datetime import datetime
 import lxml.etree
 import lxml.html
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from protego import Protego
 
+from newsdesk.config.caching import caches_clear
 from tests.factories import ArticleFactory, EntityFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def _no_page_cache(settings):
     """Each request reaches the views, not the site's page cache."""
     settings.NEWSDESK_PAGE_CACHE_SECONDS = 0
     settings.CACHE_MIDDLEWARE_SECONDS = 0
-    cache.clear()
+    caches_clear()
 
 
 def page(client, url: str) -> lxml.html.HtmlElement:
