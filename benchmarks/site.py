@@ -711,9 +711,8 @@ def driver(args: argparse.Namespace) -> None:
                             wrk, base, urls[page], seconds=args.duration, args=args, connections=1
                         )
                     measured = load(wrk, base, urls[page], seconds=args.duration, args=args)
-                    for key in ("p50", "p95", "p99"):
-                        if alone:
-                            measured[f"one_{key}"] = alone[key]
+                    if alone:
+                        measured.update({f"one_{k}": alone[k] for k in ("p50", "p95", "p99")})
                 measured.update(renders)
                 # Requests that took gunicorn's 30 s: their worker was killed.
                 measured["worker_timeouts"] = log.read_text().count("WORKER TIMEOUT")

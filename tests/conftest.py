@@ -62,12 +62,19 @@ def _site_language() -> Iterator[None]:
     translation.deactivate()
 
 
+def caches_clear() -> None:
+    """Empty every cache alias (the page cache and the rest)."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
 @pytest.fixture(autouse=True)
 def _empty_page_cache() -> Iterator[None]:
-    """Each test starts with an empty cache: the page cache would otherwise serve one test
-    the pages of another (both use the same addresses over different rows)."""
-    from newsdesk.config.caching import caches_clear
-
+    """Each test starts and ends with empty caches: the page cache would otherwise serve one
+    test the pages of another (both use the same addresses over different rows)."""
     caches_clear()
     yield
     caches_clear()

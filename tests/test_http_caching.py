@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from django.conf.urls.i18n import i18n_patterns
@@ -15,9 +14,9 @@ from django.urls import URLPattern, URLResolver, path
 from pytest_django.fixtures import Settings
 
 from newsdesk.config import urls as project_urls
-from newsdesk.config.caching import LocalFirstRedisCache, caches_clear, caches_from_url
+from newsdesk.config.caching import LocalFirstRedisCache, caches_from_url
 from newsdesk.news.models import Article
-from tests.conftest import require_service
+from tests.conftest import caches_clear, require_service
 from tests.factories import ArticleFactory
 from tests.programs import run_newsdesk
 
@@ -42,14 +41,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *project_urls.urlpatterns,
     *i18n_patterns(path("cookie/", view_setting_a_cookie)),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    """Every test starts and ends with an empty page cache."""
-    caches_clear()
-    yield
-    caches_clear()
 
 
 def _retitle(article: Article, title: str) -> None:

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -118,12 +117,6 @@ def caches_from_url(url: str, *, key_prefix: str) -> dict[str, dict[str, Any]]:
             "KEY_PREFIX": f"{key_prefix}-pages",
         },
     }
-
-
-def caches_clear() -> None:
-    """Empty every cache alias (the page cache and the rest)."""
-    for alias in settings.CACHES:
-        caches[alias].clear()
 
 
 # Public documents outside the language prefixes, the same for everyone (sitemaps over every

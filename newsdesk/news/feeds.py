@@ -14,7 +14,7 @@ from django.contrib.syndication.views import Feed
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.html import escape
 from django.utils.translation import get_language
@@ -295,11 +295,7 @@ class SourceFeed(ArticleFeed):
 
     def link(self, page: FeedPage) -> str:
         assert isinstance(page.subject, Source)
-        # The source's own page where the site has one, else the home page.
-        try:
-            return reverse("news:source", kwargs={"slug": page.subject.slug})
-        except NoReverseMatch:
-            return reverse("news:home")
+        return reverse("news:source", kwargs={"slug": page.subject.slug})
 
     def feed_url(self, page: FeedPage) -> str:
         assert isinstance(page.subject, Source)

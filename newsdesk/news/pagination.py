@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,7 +32,7 @@ class ArticlePaginator(Paginator[Article]):
         key = f"paginator-count:{digest}"
         count = cache.get(key)
         if count is None:
-            count = Paginator.count.func(self)  # type: ignore[attr-defined]
+            count = super().count
             cache.set(key, count, seconds)
         return int(count)
 
@@ -44,11 +45,9 @@ class IdsFirstPaginator(ArticlePaginator):
     (with its text) just to keep thirty: Russia's page, in 57,000 of 100,000 articles,
     270 -> 35 ms on SQLite."""
 
-    def page(self, number: int | str) -> Page[Article]:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list[bottom:top].values_list("pk", flat=True))  # type: ignore[attr-defined]
-        return Page(article_list_by_ids(ids), number, self)
+    def _get_page(
+        self, object_list: Any, number: int, paginator: Paginator[Article]
+    ) -> Page[Article]:
+        # Django's hook for the page of a slice: OBJECT_LIST is the page's slice of the list.
+        ids = list(object_list.values_list("pk", flat=True))
+        return Page(article_list_by_ids(ids), number, paginator)

@@ -191,41 +191,37 @@ def search_articles(
     )
 
 
+def _text(title: str, lead: str, body: str) -> tuple[str, str]:
+    """A text's title, and its lead and body as one snippet's source."""
+    return title, "\n\n".join(filter(None, [lead, body]))
+
+
 def _hits(articles: list[Article], stems: frozenset[str]) -> list[SearchHit]:
     """The articles as hits, each highlighted in the text it was found in: the original, or a
     translation when no word of the original matches."""
-    texts = {
-        article.pk: (article.title, "\n\n".join(filter(None, [article.lead, article.text])))
-        for article in articles
-    }
-    elsewhere = [
-        pk for pk, (title, body) in texts.items() if not has_match(f"{title}\n{body}", stems)
-    ]
+    texts = {a.pk: _text(a.title, a.lead, a.text) for a in articles}
+    elsewhere = [pk for pk, text in texts.items() if not has_match("\n".join(text), stems)]
     found_in: dict[int, Translation] = {}
     if elsewhere:
         for translation in Translation.objects.filter(
             article_id__in=elsewhere, status=Translation.Status.DONE
         ).order_by("language"):
-            text = "\n\n".join(filter(None, [translation.lead, translation.text]))
-            if translation.article_id not in found_in and has_match(
-                f"{translation.title}\n{text}", stems
-            ):
+            text = _text(translation.title, translation.lead, translation.text)
+            if translation.article_id not in found_in and has_match("\n".join(text), stems):
                 found_in[translation.article_id] = translation
-    hits = []
-    for article in articles:
-        title, body = texts[article.pk]
-        row = found_in.get(article.pk)
-        if row is not None:
-            title, body = row.title or title, "\n\n".join(filter(None, [row.lead, row.text]))
-        hits.append(
-            SearchHit(
-                article=article,
-                title=highlight(title, stems),
-                snippet=snippet(body, stems),
-                translation=row,
-            )
+                texts[translation.article_id] = (
+                    text[0] or texts[translation.article_id][0],
+                    text[1],
+                )
+    return [
+        SearchHit(
+            article=article,
+            title=highlight(texts[article.pk][0], stems),
+            snippet=snippet(texts[article.pk][1], stems),
+            translation=found_in.get(article.pk),
         )
-    return hits
+        for article in articles
+    ]
 
 
 def _page_rows(

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from newsdesk.config.caching import caches_clear
 from newsdesk.news.models import Entity
 from tests.factories import (
     ArticleFactory,
@@ -49,7 +48,6 @@ def _no_page_cache(settings):
     requests with the copy it kept (its own behaviour is tested with the cache)."""
     settings.NEWSDESK_PAGE_CACHE_SECONDS = 0
     settings.CACHE_MIDDLEWARE_SECONDS = 0
-    caches_clear()
 
 
 def feed_url(name: str, language: str = "en", **kwargs: str) -> str:

@@ -3,7 +3,6 @@ related articles, an entity's weekly chart and neighbours, source and story page
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +11,6 @@ from django.urls import reverse, translate_url
 from django.utils import timezone
 from lxml.html import HtmlElement
 
-from newsdesk.config.caching import caches_clear
 from newsdesk.news.models import Article, Entity, Translation
 from newsdesk.news.selectors import (
     article_related,
@@ -33,14 +31,6 @@ from tests.factories import (
 from tests.news.test_pages import find, parse, text_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_page_cache() -> Iterator[None]:
-    """Each test renders its pages from its own rows, not from a page cached by another test."""
-    caches_clear()
-    yield
-    caches_clear()
 
 
 def titles(tree: HtmlElement) -> list[str]:

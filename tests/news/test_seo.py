@@ -12,7 +12,6 @@ import pytest
 from django.urls import reverse
 from protego import Protego
 
-from newsdesk.config.caching import caches_clear
 from tests.factories import ArticleFactory, EntityFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +24,6 @@ def _no_page_cache(settings):
     """Each request reaches the views, not the site's page cache."""
     settings.NEWSDESK_PAGE_CACHE_SECONDS = 0
     settings.CACHE_MIDDLEWARE_SECONDS = 0
-    caches_clear()
 
 
 def page(client, url: str) -> lxml.html.HtmlElement:
